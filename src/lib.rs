@@ -1,0 +1,70 @@
+//! # wasm-sse
+//!
+//! A typed, leak-free [Server-Sent Events] client over the browser's native
+//! [`EventSource`](https://developer.mozilla.org/en-US/docs/Web/API/EventSource), for Rust front
+//! ends (Yew, Leptos, plain wasm-bindgen) and, through its npm package, JavaScript.
+//!
+//! What it adds to a bare `EventSource`:
+//! - **A normal end of stream is not an error.** Completion rules (a predicate on the decoded
+//!   message, a named done event, a sentinel such as `[DONE]`) deliver the final message, then
+//!   close the source before the server's end of stream can make the browser reconnect, so a
+//!   one-shot endpoint sees exactly one request. From then on no error callback fires
+//!   ([`SseService::is_closing`]).
+//! - **Errors classified**: the browser retrying is `on_reconnecting` with the attempt number;
+//!   the browser giving up (HTTP error, wrong content type, CORS) is [`SseError::Failed`]; data
+//!   that is not valid JSON is [`SseError::Parse`] with the raw text, and the stream goes on.
+//! - **Bounded reconnection**: the browser's own retries are capped ([`DEFAULT_MAX_RETRIES`]),
+//!   and a [`ReconnectPolicy`] can re-create a failed connection with exponential backoff and
+//!   jitter, carrying the last event id as a query parameter.
+//! - **Typed data**: `JSON.parse` + serde-wasm-bindgen into any `Deserialize` type.
+//! - **No leaks**: every closure lives in an RAII listener that is removed when the connection
+//!   is dropped; a callback that panics does not stop later events.
+//!
+//! Two flavours: callbacks with [`SseService`], and a `futures` [`Stream`](futures_core::Stream)
+//! with [`SseStream`].
+//!
+//! # Example
+//! ```no_run
+//! use wasm_sse::{SseOptions, SseService};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Chunk {
+//!     text: String,
+//!     status: u8,
+//! }
+//!
+//! let mut sse = SseService::new();
+//! sse.connect(
+//!     "/api/chat?q=hello",
+//!     SseOptions::<Chunk>::new()
+//!         .on_message(|message| web_sys::console::log_1(&message.data.text.into()))
+//!         .complete_when(|chunk| chunk.status == 1)
+//!         .on_complete(|| web_sys::console::log_1(&"answer complete".into()))
+//!         .on_error(|error| web_sys::console::error_1(&error.to_string().into())),
+//! )?;
+//! # Ok::<(), wasm_sse::SseError>(())
+//! ```
+//!
+//! [Server-Sent Events]: https://html.spec.whatwg.org/multipage/server-sent-events.html
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod connection;
+mod decode;
+mod error;
+mod guard;
+mod message;
+mod options;
+mod ready_state;
+mod reconnect;
+mod service;
+mod stream;
+mod transport;
+mod url;
+
+pub use error::{CloseReason, FailReason, SseError};
+pub use message::Message;
+pub use options::SseOptions;
+pub use ready_state::ReadyState;
+pub use reconnect::{ReconnectInfo, ReconnectPolicy, DEFAULT_MAX_RETRIES};
+pub use service::SseService;
+pub use stream::SseStream;

@@ -1,0 +1,193 @@
+//! Reconnection: how long the browser may retry on its own, and how the service re-creates a
+//! connection after a fatal failure (exponential backoff with jitter, bounded).
+
+use std::time::Duration;
+
+/// Default for [`SseOptions::max_retries`](crate::SseOptions::max_retries): consecutive
+/// reconnection attempts the browser may make, without an `open` in between, before the service
+/// gives up.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
+/// What the `on_reconnecting` callback learns about a transient loss.
+///
+/// # Example
+/// ```no_run
+/// use wasm_sse::SseOptions;
+/// let options = SseOptions::<String>::text().on_reconnecting(|info| {
+///     let _ = (info.attempt, info.last_event_id, info.delay);
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReconnectInfo {
+    /// Which attempt this is since the connection was last open, from 1.
+    pub attempt: u32,
+    /// The last event id the stream had seen (`""` if none); the browser sends it as the
+    /// `Last-Event-ID` header, and a re-created connection as a query parameter if asked to.
+    pub last_event_id: String,
+    /// `None` when the browser retries on its own (after its own delay, or the server's
+    /// `retry:`); the wait before the service re-creates the connection otherwise.
+    pub delay: Option<Duration>,
+}
+
+/// Re-creates a connection after a fatal failure, waiting longer after each attempt.
+///
+/// A fatal failure is the browser closing the connection (HTTP error, wrong content type, CORS)
+/// or its own retries running out. Delays grow as `initial_delay × factor^(attempt − 1)`, capped
+/// at `max_delay`; jitter then removes up to `jitter × delay` at random so that many clients do
+/// not come back at once. The attempt count resets each time a connection opens.
+///
+/// Defaults: `initial_delay` 1 s, `factor` 2, `max_delay` 30 s, `jitter` 0.5, `max_attempts` 5.
+///
+/// # Example
+/// ```
+/// use std::time::Duration;
+/// use wasm_sse::ReconnectPolicy;
+/// let policy = ReconnectPolicy::default()
+///     .initial_delay(Duration::from_millis(200))
+///     .max_attempts(3)
+///     .jitter(0.0);
+/// assert_eq!(policy.delay(1, 0.7), Duration::from_millis(200));
+/// assert_eq!(policy.delay(3, 0.7), Duration::from_millis(800));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconnectPolicy {
+    initial_delay: Duration,
+    max_delay: Duration,
+    factor: f64,
+    jitter: f64,
+    max_attempts: u32,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy {
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            factor: 2.0,
+            jitter: 0.5,
+            max_attempts: 5,
+        }
+    }
+}
+
+impl ReconnectPolicy {
+    /// The delay before the first re-creation (default 1 s).
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// The longest delay, whatever the attempt (default 30 s).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// How much each delay grows over the previous one (default 2, at least 1).
+    pub fn factor(mut self, factor: f64) -> Self {
+        self.factor = factor;
+        self
+    }
+
+    /// The share of each delay removed at random, from 0 (none) to 1 (default 0.5).
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// How many re-creations in a row, without an open, before giving up (default 5, at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The configured attempt budget.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The delay before re-creation number `attempt` (from 1), given a random number in `[0, 1)`.
+    pub fn delay(&self, attempt: u32, random: f64) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(64) as i32;
+        let grown = self.initial_delay.as_secs_f64() * self.factor.powi(exponent);
+        let capped = grown.min(self.max_delay.as_secs_f64());
+        Duration::from_secs_f64(capped * (1.0 - self.jitter * random.clamp(0.0, 1.0)))
+    }
+
+    /// Checks that the numbers make sense.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.initial_delay.is_zero() {
+            return Err("reconnect policy: initial_delay must be above zero".into());
+        }
+        if self.max_delay < self.initial_delay {
+            return Err("reconnect policy: max_delay must be at least initial_delay".into());
+        }
+        if !(self.factor >= 1.0 && self.factor.is_finite()) {
+            return Err("reconnect policy: factor must be a finite number of at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err("reconnect policy: jitter must be between 0 and 1".into());
+        }
+        if self.max_attempts == 0 {
+            return Err("reconnect policy: max_attempts must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn delays_grow_exponentially_up_to_the_cap() {
+        let policy = ReconnectPolicy::default()
+            .initial_delay(ms(100))
+            .max_delay(ms(1000))
+            .jitter(0.0);
+        let delays: Vec<_> = (1..=6).map(|a| policy.delay(a, 0.3)).collect();
+        assert_eq!(
+            delays,
+            [ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000)]
+        );
+    }
+
+    #[test]
+    fn jitter_removes_at_most_its_share() {
+        let policy = ReconnectPolicy::default()
+            .initial_delay(ms(1000))
+            .jitter(0.5);
+        assert_eq!(policy.delay(1, 0.0), ms(1000));
+        assert_eq!(policy.delay(1, 0.5), ms(750));
+        assert!(policy.delay(1, 0.999_999) >= ms(500));
+        // Out-of-range randomness is clamped rather than trusted.
+        assert_eq!(policy.delay(1, 7.0), ms(500));
+    }
+
+    #[test]
+    fn huge_attempt_numbers_stay_capped() {
+        let policy = ReconnectPolicy::default().jitter(0.0);
+        assert_eq!(policy.delay(u32::MAX, 0.0), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn validation_rejects_nonsense() {
+        assert!(ReconnectPolicy::default().validate().is_ok());
+        let bad = [
+            ReconnectPolicy::default().initial_delay(Duration::ZERO),
+            ReconnectPolicy::default().max_delay(ms(10)),
+            ReconnectPolicy::default().factor(0.5),
+            ReconnectPolicy::default().factor(f64::NAN),
+            ReconnectPolicy::default().jitter(1.5),
+            ReconnectPolicy::default().max_attempts(0),
+        ];
+        for policy in bad {
+            assert!(policy.validate().is_err(), "{policy:?} should be rejected");
+        }
+    }
+}
