@@ -1,0 +1,183 @@
+//! `wasm-sse-server`: the SSE server the wasm-sse tests and demo talk to.
+//! This file holds the command line and the startup/shutdown logic.
+
+mod cors;
+mod scenarios;
+mod sse;
+mod static_files;
+mod stats;
+mod stream;
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::{middleware, Router};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::stats::Stats;
+
+const USAGE: &str =
+    "usage: wasm-sse-server [--host 127.0.0.1] [--port N] [--static DIR]... [--exit-with-stdin]";
+
+/// State shared by all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    stats: Stats,
+    /// A port nothing listens on: the `flaky` scenario redirects there.
+    dead_port: u16,
+    static_dirs: Arc<Vec<PathBuf>>,
+}
+
+/// Parsed command line.
+struct Options {
+    host: String,
+    port: u16,
+    static_dirs: Vec<PathBuf>,
+    exit_with_stdin: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        host: "127.0.0.1".to_owned(),
+        port: 0,
+        static_dirs: Vec::new(),
+        exit_with_stdin: false,
+    };
+    let mut port = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--host" => options.host = value()?,
+            "--port" => port = Some(value()?),
+            "--static" => options.static_dirs.push(value()?.into()),
+            "--exit-with-stdin" => options.exit_with_stdin = true,
+            "-h" | "--help" => return Err(String::new()),
+            _ => return Err(format!("unknown argument {arg}")),
+        }
+    }
+    let port = port.or_else(|| std::env::var("PORT").ok());
+    options.port = match port {
+        Some(port) => port.parse().map_err(|_| format!("bad port {port}"))?,
+        None => 8080,
+    };
+    Ok(options)
+}
+
+/// Binds and drops a listener, leaving a port that refuses connections.
+fn find_dead_port() -> std::io::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/stats/", get(stats::handler))
+        .route("/stats/{run}", get(stats::handler))
+        .route("/sse/status/{code}", get(scenarios::status))
+        .route("/sse/{scenario}", get(scenarios::scenario))
+        .fallback(static_files::serve)
+        .with_state(state)
+        // Added last so it also wraps the fallback and 404/405 answers.
+        .layer(middleware::from_fn(cors::cors))
+}
+
+/// Resolves on SIGINT/SIGTERM, or when `stdin_closed` fires.
+async fn shutdown_signal(stdin_closed: oneshot::Receiver<()>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let stdin_closed = async {
+        // A dropped sender (no --exit-with-stdin) must not end the server.
+        if stdin_closed.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+        () = stdin_closed => {}
+    }
+}
+
+/// Reads stdin to EOF on a plain thread (it never blocks process exit, unlike a
+/// tokio blocking task), then fires the returned receiver.
+fn watch_stdin() -> oneshot::Receiver<()> {
+    let (tx, rx) = oneshot::channel();
+    std::thread::spawn(move || {
+        let mut sink = [0u8; 1024];
+        let mut stdin = std::io::stdin();
+        while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+        let _ = tx.send(());
+    });
+    rx
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("wasm-sse-server: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("wasm-sse-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> std::io::Result<()> {
+    let state = AppState {
+        stats: Stats::default(),
+        dead_port: find_dead_port()?,
+        static_dirs: Arc::new(options.static_dirs),
+    };
+    let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
+    let address: SocketAddr = listener.local_addr()?;
+    // Tooling parses this exact first line to learn the port.
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "wasm-sse-server listening on http://{address}")?;
+    stdout.flush()?;
+
+    let stdin_closed = if options.exit_with_stdin {
+        watch_stdin()
+    } else {
+        oneshot::channel().1
+    };
+    // No Nagle delay: each SSE frame should leave at once.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    // Not graceful shutdown: open streams (e.g. `endless`) would never let it finish.
+    tokio::select! {
+        result = axum::serve(listener, router(state)) => result,
+        () = shutdown_signal(stdin_closed) => Ok(()),
+    }
+}

@@ -1,0 +1,434 @@
+//! Runs the real `wasm-sse-server` binary and checks the bytes and events of its scenarios,
+//! using hand-written HTTP/1.1 requests over a plain TCP stream.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// A running server process; killed when dropped.
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    _stdout: BufReader<ChildStdout>,
+    /// `host:port`.
+    addr: String,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-sse-server"))
+            .args(["--port", "0", "--exit-with-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the server");
+        let stdin = child.stdin.take();
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read the first line");
+        let addr = line
+            .trim_end()
+            .strip_prefix("wasm-sse-server listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Server {
+            child,
+            stdin,
+            _stdout: stdout,
+            addr,
+        }
+    }
+
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.request("GET", path, headers).await
+    }
+
+    async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        let exchange = async {
+            let mut stream = TcpStream::connect(&self.addr).await.unwrap();
+            stream
+                .write_all(request_bytes(method, &self.addr, path, headers).as_bytes())
+                .await
+                .unwrap();
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).await.unwrap();
+            parse_response(&raw)
+        };
+        timeout(Duration::from_secs(5), exchange)
+            .await
+            .expect("response within 5 s")
+    }
+
+    async fn stats(&self, run: &str) -> serde_json::Value {
+        let response = self.get(&format!("/stats/{run}"), &[]).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+        serde_json::from_str(&response.body).expect("stats are JSON")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn request_bytes(method: &str, host: &str, path: &str, headers: &[(&str, &str)]) -> String {
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request
+}
+
+struct Response {
+    status: u16,
+    /// Names lowercased.
+    headers: Vec<(String, String)>,
+    body: String,
+    /// False when a chunked body was cut before its final chunk.
+    complete: bool,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_response(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|line| {
+            let (name, value) = line.split_once(':').unwrap();
+            (name.to_ascii_lowercase(), value.trim().to_owned())
+        })
+        .collect();
+    let rest = &raw[split + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v == "chunked");
+    let (body, complete) = if chunked {
+        dechunk(rest)
+    } else {
+        (rest.to_vec(), true)
+    };
+    Response {
+        status: status.parse().unwrap(),
+        headers,
+        body: String::from_utf8(body).unwrap(),
+        complete,
+    }
+}
+
+/// Decodes a chunked body; `false` when it stops before the terminating zero-size chunk.
+fn dechunk(mut rest: &[u8]) -> (Vec<u8>, bool) {
+    let mut body = Vec::new();
+    loop {
+        let Some(end) = rest.windows(2).position(|w| w == b"\r\n") else {
+            return (body, false);
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..end]).unwrap(), 16).unwrap();
+        if size == 0 {
+            return (body, true);
+        }
+        let data = &rest[end + 2..];
+        if data.len() < size + 2 {
+            return (body, false);
+        }
+        body.extend_from_slice(&data[..size]);
+        rest = &data[size + 2..];
+    }
+}
+
+/// One dispatched SSE event (blocks without data, e.g. `retry:` only, are skipped).
+#[derive(Debug, PartialEq)]
+struct Event {
+    name: Option<String>,
+    id: Option<String>,
+    data: String,
+}
+
+/// A minimal SSE splitter: enough for the LF-only frames this server writes.
+fn events(body: &str) -> Vec<Event> {
+    let mut events = Vec::new();
+    for block in body.split("\n\n") {
+        let (mut name, mut id, mut data) = (None, None, Vec::new());
+        for line in block.lines().filter(|l| !l.starts_with(':')) {
+            let (field, value) = line.split_once(": ").unwrap_or((line, ""));
+            match field {
+                "event" => name = Some(value.to_owned()),
+                "id" => id = Some(value.to_owned()),
+                "data" => data.push(value),
+                _ => {}
+            }
+        }
+        if !data.is_empty() {
+            events.push(Event {
+                name,
+                id,
+                data: data.join("\n"),
+            });
+        }
+    }
+    events
+}
+
+fn json(data: &str) -> serde_json::Value {
+    serde_json::from_str(data).unwrap_or_else(|_| panic!("not JSON: {data}"))
+}
+
+/// The `index` values of the events' JSON data.
+fn indexes(events: &[Event]) -> Vec<u64> {
+    events
+        .iter()
+        .map(|e| json(&e.data)["index"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn basic_sends_the_exact_stream() {
+    let server = Server::start();
+    let response = server.get("/sse/basic?run=b", &[]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("text/event-stream"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert!(response.complete);
+    let expected = concat!(
+        "retry: 100\n\n",
+        "id: 1\ndata: {\"index\":0,\"text\":\"Hello\",\"status\":0}\n\n",
+        "id: 2\ndata: {\"index\":1,\"text\":\",\",\"status\":0}\n\n",
+        "id: 3\ndata: {\"index\":2,\"text\":\" world\",\"status\":0}\n\n",
+        "id: 4\ndata: {\"index\":3,\"text\":\"!\",\"status\":1}\n\n",
+    );
+    assert_eq!(response.body, expected);
+    assert_eq!(server.stats("b").await["disconnects"], 0);
+}
+
+#[tokio::test]
+async fn named_ends_with_a_done_event() {
+    let server = Server::start();
+    let events = events(&server.get("/sse/named?run=n", &[]).await.body);
+    let names: Vec<_> = events.iter().map(|e| e.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [Some("token"), Some("token"), Some("token"), Some("done")]
+    );
+    assert_eq!(json(&events[2].data)["text"], " world");
+    assert_eq!(events[3].data, r#"{"reason":"stop"}"#);
+    assert_eq!(events[3].id.as_deref(), Some("4"));
+}
+
+#[tokio::test]
+async fn sentinel_ends_with_done_and_has_no_status() {
+    let server = Server::start();
+    let events = events(&server.get("/sse/sentinel?run=s&count=2", &[]).await.body);
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].data, r#"{"index":0,"text":"Hello"}"#);
+    assert_eq!(events[1].data, r#"{"index":1,"text":","}"#);
+    assert_eq!(
+        events[2],
+        Event {
+            name: None,
+            id: None,
+            data: "[DONE]".to_owned()
+        }
+    );
+}
+
+#[tokio::test]
+async fn resume_drops_then_continues_from_the_header() {
+    let server = Server::start();
+    let first = server.get("/sse/resume?run=r", &[]).await;
+    assert!(first.body.starts_with("retry: 50\n\n"));
+    assert!(!first.complete, "the first response is cut mid-stream");
+    assert_eq!(indexes(&events(&first.body)), [0, 1, 2]);
+
+    let second = server
+        .get("/sse/resume?run=r", &[("Last-Event-ID", "3")])
+        .await;
+    assert!(second.complete);
+    let events = events(&second.body);
+    assert_eq!(indexes(&events), [3, 4, 5]);
+    assert_eq!(events[0].id.as_deref(), Some("4"));
+    assert_eq!(json(&events[2].data)["status"], 1);
+
+    let stats = server.stats("r").await;
+    assert_eq!(stats["requests"], 2);
+    assert_eq!(stats["disconnects"], 0, "a deliberate abort is not counted");
+    assert_eq!(stats["last_event_ids"], serde_json::json!(["", "3"]));
+}
+
+#[tokio::test]
+async fn resume_reads_the_query_parameter() {
+    let server = Server::start();
+    let first = server.get("/sse/resume?run=q&mode=end", &[]).await;
+    assert!(first.complete, "mode=end ends the first response cleanly");
+    assert_eq!(indexes(&events(&first.body)), [0, 1, 2]);
+
+    let second = server.get("/sse/resume?run=q&lastEventId=2", &[]).await;
+    assert_eq!(indexes(&events(&second.body)), [2, 3, 4, 5]);
+    let third = server.get("/sse/resume?run=q&param=pos&pos=5", &[]).await;
+    assert_eq!(indexes(&events(&third.body)), [5]);
+
+    let stats = server.stats("q").await;
+    assert_eq!(
+        stats["query_last_event_ids"],
+        serde_json::json!(["", "2", "5"])
+    );
+}
+
+#[tokio::test]
+async fn resume_fails_k_times_after_the_drop() {
+    let server = Server::start();
+    let path = "/sse/resume?run=f&fails=1";
+    assert_eq!(server.get(path, &[]).await.status, 200);
+    assert_eq!(server.get(path, &[]).await.status, 500);
+    assert_eq!(server.get(path, &[]).await.status, 200);
+}
+
+#[tokio::test]
+async fn status_and_wrong_type() {
+    let server = Server::start();
+    let failed = server.get("/sse/status/500?run=x", &[]).await;
+    assert_eq!(failed.status, 500);
+    assert_eq!(failed.header("access-control-allow-origin"), Some("*"));
+    assert!(failed
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(server.get("/sse/status/204", &[]).await.body, "");
+
+    let wrong = server.get("/sse/wrong-type?run=x", &[]).await;
+    assert_eq!(wrong.status, 200);
+    assert_eq!(wrong.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        wrong.body,
+        "data: {\"index\":0,\"text\":\"x\",\"status\":1}\n\n"
+    );
+
+    assert_eq!(server.get("/sse/unknown", &[]).await.status, 404);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(server.get("/sse/fail-then-ok?run=x", &[]).await.status);
+    }
+    assert_eq!(statuses, [503, 503, 200]);
+}
+
+#[tokio::test]
+async fn cors_headers_except_on_no_cors() {
+    let server = Server::start();
+    let origin = ("Origin", "http://127.0.0.1:9999");
+    let basic = server.get("/sse/basic", &[origin]).await;
+    assert_eq!(
+        basic.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:9999")
+    );
+    assert_eq!(
+        basic.header("access-control-allow-credentials"),
+        Some("true")
+    );
+    assert_eq!(basic.header("vary"), Some("Origin"));
+
+    let no_cors = server.get("/sse/no-cors", &[origin]).await;
+    assert_eq!(no_cors.status, 200);
+    assert!(no_cors
+        .headers
+        .iter()
+        .all(|(name, _)| !name.starts_with("access-control-")));
+    assert_eq!(events(&no_cors.body).len(), 4);
+
+    let preflight = server.request("OPTIONS", "/sse/basic", &[origin]).await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-headers"), Some("*"));
+}
+
+#[tokio::test]
+async fn stats_record_each_request() {
+    let server = Server::start();
+    server.get("/sse/echo?run=st", &[("Cookie", "a=1")]).await;
+    server
+        .get("/sse/basic?run=st&lastEventId=7", &[("Last-Event-ID", "2")])
+        .await;
+    server.get("/sse/status/404?run=st", &[]).await;
+
+    let stats = server.stats("st").await;
+    assert_eq!(stats["requests"], 3);
+    assert_eq!(stats["disconnects"], 0);
+    assert_eq!(stats["last_event_ids"], serde_json::json!(["", "2", ""]));
+    assert_eq!(
+        stats["query_last_event_ids"],
+        serde_json::json!(["", "7", ""])
+    );
+    assert_eq!(stats["cookies"], serde_json::json!(["a=1", "", ""]));
+
+    let unknown = server.stats("never-used").await;
+    assert_eq!(
+        unknown,
+        serde_json::json!({"requests":0,"disconnects":0,"last_event_ids":[],
+            "query_last_event_ids":[],"cookies":[]})
+    );
+}
+
+#[tokio::test]
+async fn endless_counts_a_disconnect() {
+    let server = Server::start();
+    let mut stream = TcpStream::connect(&server.addr).await.unwrap();
+    let request = request_bytes("GET", &server.addr, "/sse/endless?run=e", &[]);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // Read until the first message has arrived, then hang up.
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("\"index\":1") {
+        let n = timeout(Duration::from_secs(2), stream.read(&mut buffer))
+            .await
+            .expect("events keep coming")
+            .unwrap();
+        assert!(n > 0, "the stream does not end by itself");
+        seen.extend_from_slice(&buffer[..n]);
+    }
+    drop(stream);
+
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let stats = server.stats("e").await;
+        if stats["disconnects"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "disconnect not counted: {stats}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[test]
+fn exits_when_stdin_closes() {
+    let mut server = Server::start();
+    drop(server.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running after stdin closed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
