@@ -55,11 +55,11 @@ pub(crate) struct Connection<T> {
     close_reason: Cell<Option<CloseReason>>,
     /// The last event seen; its `lastEventId` is read only when asked for.
     last_event: RefCell<Option<MessageEvent>>,
-    /// Reconnection attempts since the last open, as reported to `on_reconnecting`.
+    /// Reconnection attempts since the last event, as reported to `on_reconnecting`.
     attempt: Cell<u32>,
     /// Failed browser retries of the current `EventSource`, against `max_retries`.
     retries: Cell<u32>,
-    /// Re-creations since the last open, against the reconnect policy.
+    /// Re-creations since the last event, against the reconnect policy.
     recreations: Cell<u32>,
 }
 
@@ -228,9 +228,6 @@ impl<T: 'static> TransportEvents for Connection<T> {
         if self.closing.get() {
             return;
         }
-        self.attempt.set(0);
-        self.retries.set(0);
-        self.recreations.set(0);
         if let Some(callback) = self.handlers.borrow_mut().on_open.as_mut() {
             guard::call(callback, ());
         }
@@ -240,6 +237,11 @@ impl<T: 'static> TransportEvents for Connection<T> {
         if self.closing.get() {
             return;
         }
+        // Progress: the connection works, so every retry budget starts again. (An open alone is
+        // not enough: a server that accepts and hangs up at once would loop for ever.)
+        self.attempt.set(0);
+        self.retries.set(0);
+        self.recreations.set(0);
         let data = event.data();
         if self.done_data.as_ref() == Some(&data) {
             self.complete();

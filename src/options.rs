@@ -215,10 +215,11 @@ impl<T> SseOptions<T> {
         self
     }
 
-    /// How many reconnection attempts in a row the browser may make, without the connection
-    /// opening in between, before the service gives up with
-    /// [`FailReason::RetriesExhausted`](crate::FailReason::RetriesExhausted)
-    /// (default [`DEFAULT_MAX_RETRIES`]; `0` means never reconnect).
+    /// How many reconnection attempts in a row the browser may make before the service gives up
+    /// with [`FailReason::RetriesExhausted`](crate::FailReason::RetriesExhausted)
+    /// (default [`DEFAULT_MAX_RETRIES`]; `0` means never reconnect). An attempt fails when it
+    /// does not open, or opens but is lost before any event arrives (a server that accepts and
+    /// hangs up at once would otherwise loop for ever); the count starts again with each event.
     pub fn max_retries(mut self, attempts: u32) -> Self {
         self.max_retries = attempts;
         self
@@ -241,8 +242,8 @@ impl<T> SseOptions<T> {
     /// Checks what cannot be checked by the types.
     pub(crate) fn validate(&self) -> Result<(), SseError> {
         let invalid = |message: String| Err(SseError::InvalidOptions(message));
-        let names = self.handlers.events.iter().map(|(name, _)| name);
-        for (index, name) in names.clone().chain(&self.completion.done_event).enumerate() {
+        let names: Vec<&String> = self.handlers.events.iter().map(|(name, _)| name).collect();
+        for name in names.iter().copied().chain(&self.completion.done_event) {
             if name.is_empty() {
                 return invalid("an event name cannot be empty".into());
             }
@@ -251,7 +252,9 @@ impl<T> SseOptions<T> {
                     "\"{name}\" is not a named event: use on_message, on_open or on_error"
                 ));
             }
-            if names.clone().take(index).any(|earlier| earlier == name) {
+        }
+        for (index, name) in names.iter().enumerate() {
+            if names[..index].contains(name) {
                 return invalid(format!("the event \"{name}\" is registered twice"));
             }
         }

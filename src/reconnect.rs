@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-/// Default for [`SseOptions::max_retries`](crate::SseOptions::max_retries): consecutive
-/// reconnection attempts the browser may make, without an `open` in between, before the service
-/// gives up.
+/// Default for [`SseOptions::max_retries`](crate::SseOptions::max_retries): failed
+/// reconnection attempts in a row, with no event in between, before the service gives up.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 
 /// What the `on_reconnecting` callback learns about a transient loss.
@@ -20,7 +19,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReconnectInfo {
-    /// Which attempt this is since the connection was last open, from 1.
+    /// Which attempt this is since the last event arrived, from 1.
     pub attempt: u32,
     /// The last event id the stream had seen (`""` if none); the browser sends it as the
     /// `Last-Event-ID` header, and a re-created connection as a query parameter if asked to.
@@ -35,7 +34,7 @@ pub struct ReconnectInfo {
 /// A fatal failure is the browser closing the connection (HTTP error, wrong content type, CORS)
 /// or its own retries running out. Delays grow as `initial_delay × factor^(attempt − 1)`, capped
 /// at `max_delay`; jitter then removes up to `jitter × delay` at random so that many clients do
-/// not come back at once. The attempt count resets each time a connection opens.
+/// not come back at once. The attempt count starts again once an event arrives.
 ///
 /// Defaults: `initial_delay` 1 s, `factor` 2, `max_delay` 30 s, `jitter` 0.5, `max_attempts` 5.
 ///
@@ -96,7 +95,8 @@ impl ReconnectPolicy {
         self
     }
 
-    /// How many re-creations in a row, without an open, before giving up (default 5, at least 1).
+    /// How many re-creations in a row, without an event arriving, before giving up (default 5,
+    /// at least 1).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts;
         self

@@ -29,8 +29,6 @@ const USAGE: &str =
 #[derive(Clone)]
 pub struct AppState {
     stats: Stats,
-    /// A port nothing listens on: the `flaky` scenario redirects there.
-    dead_port: u16,
     static_dirs: Arc<Vec<PathBuf>>,
 }
 
@@ -68,12 +66,6 @@ fn parse_args() -> Result<Options, String> {
         None => 8080,
     };
     Ok(options)
-}
-
-/// Binds and drops a listener, leaving a port that refuses connections.
-fn find_dead_port() -> std::io::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 fn router(state: AppState) -> Router {
@@ -156,7 +148,6 @@ async fn main() -> ExitCode {
 async fn run(options: Options) -> std::io::Result<()> {
     let state = AppState {
         stats: Stats::default(),
-        dead_port: find_dead_port()?,
         static_dirs: Arc::new(options.static_dirs),
     };
     let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;

@@ -270,21 +270,18 @@ fn endless(ctx: &Ctx) -> Response {
     })
 }
 
-/// One message and a clean end, then every reconnect is redirected to a dead port,
-/// so the browser keeps failing to reconnect without ever opening.
+/// One message and a clean end; every later request opens and ends at once with no event.
+/// Each retry "opens" but makes no progress, which Chromium and Firefox alike retry (50 ms
+/// apart) for ever: the client's retry budget must end it.
 fn flaky(ctx: &Ctx) -> Response {
-    if ctx.earlier == 0 {
-        return sse_response(ctx.guard(), |tx| async move {
-            tx.send(sse::retry(FAST_RETRY_MS)).await?;
-            tx.send(message_frame(0, false)).await
-        });
-    }
-    let location = format!("http://127.0.0.1:{}/", ctx.app.dead_port);
-    (
-        StatusCode::TEMPORARY_REDIRECT,
-        [(header::LOCATION, location)],
-    )
-        .into_response()
+    let first = ctx.earlier == 0;
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(FAST_RETRY_MS)).await?;
+        if first {
+            tx.send(message_frame(0, false)).await?;
+        }
+        Ok(())
+    })
 }
 
 fn fail_then_ok(ctx: &Ctx) -> Response {

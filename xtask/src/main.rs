@@ -1,1 +1,46 @@
-fn main() {}
+//! `cargo xtask`: the project's tasks in plain Rust (the alias is in
+//! `.cargo/config.toml`).
+
+mod server;
+mod setup;
+mod test;
+mod util;
+
+use std::env;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup    install the wasm target, wasm-bindgen-cli, browsers and drivers (skips what is there)
+  test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
+           [--browser chromium|firefox] [--skip-setup]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "setup" if rest.is_empty() => setup::run_setup().map(|()| true),
+        "test" => test::run_test(rest),
+        // Planned: `pkg` (npm package), `demo` (serve the demo page), `bench`.
+        "pkg" | "demo" | "bench" => Err(format!("`{command}` is not implemented yet")),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(true)
+        }
+        _ => Err(format!("unknown command `{}`\n{USAGE}", args.join(" "))),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        // The failure was already reported.
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! What the browser tests share: the test server's address, per-run ids, its statistics, and a
+//! log that records which callbacks fired, in order.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_sse::{FailReason, Message, SseError, SseOptions};
+
+/// The SSE test server, started by `cargo xtask test` (which sets this at compile time).
+pub const SERVER: &str = match option_env!("SSE_TEST_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8080",
+};
+
+/// The message type of the test scenarios; every field is optional so one type fits all events.
+#[derive(Debug, Deserialize)]
+pub struct Chunk {
+    #[serde(default)]
+    pub index: u32,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub status: u8,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// What the server saw for one run.
+#[derive(Debug, Default, Deserialize)]
+pub struct Stats {
+    pub requests: u32,
+    pub disconnects: u32,
+    pub last_event_ids: Vec<String>,
+    pub query_last_event_ids: Vec<String>,
+    pub cookies: Vec<String>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, in a window or a worker alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str) -> js_sys::Promise;
+    type FetchResponse;
+    #[wasm_bindgen(method)]
+    fn json(this: &FetchResponse) -> js_sys::Promise;
+}
+
+/// A run id unique to this test and this execution.
+pub fn run_id(test: &str) -> String {
+    format!("{test}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+/// The URL of `scenario` for `run`, with extra query parameters (`"count=3&delay=10"`).
+pub fn url(scenario: &str, run: &str, query: &str) -> String {
+    let extra = if query.is_empty() {
+        String::new()
+    } else {
+        format!("&{query}")
+    };
+    format!("{SERVER}/sse/{scenario}?run={run}{extra}")
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> T {
+    let response = JsFuture::from(global_fetch(&format!("{SERVER}{path}")))
+        .await
+        .unwrap_or_else(|e| panic!("the test server answers {path}: {e:?}"));
+    let json = JsFuture::from(response.unchecked_into::<FetchResponse>().json())
+        .await
+        .expect("the answer is JSON");
+    serde_wasm_bindgen::from_value(json).expect("the answer has the expected shape")
+}
+
+pub async fn stats(run: &str) -> Stats {
+    get_json(&format!("/stats/{run}")).await
+}
+
+pub async fn sleep(ms: u32) {
+    TimeoutFuture::new(ms).await;
+}
+
+/// Waits until `done()` holds, checking every 10 ms; panics with `what` after `timeout_ms`.
+pub async fn wait_until(what: &str, timeout_ms: u32, mut done: impl FnMut() -> bool) {
+    let mut waited = 0;
+    while !done() {
+        assert!(
+            waited < timeout_ms,
+            "timed out after {timeout_ms} ms waiting for {what}"
+        );
+        sleep(10).await;
+        waited += 10;
+    }
+}
+
+/// Polls the server's statistics until `done(&stats)` holds (at most 3 s), and returns them.
+pub async fn wait_for_stats(run: &str, what: &str, done: impl Fn(&Stats) -> bool) -> Stats {
+    for _ in 0..100 {
+        let stats = stats(run).await;
+        if done(&stats) {
+            return stats;
+        }
+        sleep(30).await;
+    }
+    panic!("the server never saw {what}: {:?}", stats(run).await)
+}
+
+/// An ordered record of the callbacks that fired.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn push(&self, entry: impl Into<String>) {
+        self.0.borrow_mut().push(entry.into());
+    }
+
+    pub fn entries(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+
+    pub fn contains(&self, entry: &str) -> bool {
+        self.0.borrow().iter().any(|e| e == entry)
+    }
+
+    pub fn count(&self, prefix: &str) -> usize {
+        self.0
+            .borrow()
+            .iter()
+            .filter(|e| e.starts_with(prefix))
+            .count()
+    }
+
+    /// Waits until an entry equal to `entry` or starting with it (`"failed"`) appears.
+    pub async fn wait_for(&self, entry: &str, timeout_ms: u32) {
+        let log = self.clone();
+        wait_until(
+            &format!("\"{entry}\" in {:?}", self.entries()),
+            timeout_ms,
+            move || log.0.borrow().iter().any(|e| e.starts_with(entry)),
+        )
+        .await;
+    }
+}
+
+pub fn message_entry(message: &Message<Chunk>) -> String {
+    format!(
+        "{} {} {}",
+        message.event_type(),
+        message.data.index,
+        message.data.text
+    )
+}
+
+pub fn error_entry(error: &SseError) -> String {
+    match error {
+        SseError::Parse { data, .. } => format!("parse {data}"),
+        SseError::Failed(FailReason::Refused) => "failed refused".into(),
+        SseError::Failed(FailReason::RetriesExhausted { attempts }) => {
+            format!("failed retries {attempts}")
+        }
+        other => format!("other {other}"),
+    }
+}
+
+/// Options that record every callback into `log`, completing on `status == 1`.
+pub fn recorded(log: &Log) -> SseOptions<Chunk> {
+    let (l1, l2, l3, l4, l5) = (
+        log.clone(),
+        log.clone(),
+        log.clone(),
+        log.clone(),
+        log.clone(),
+    );
+    SseOptions::<Chunk>::json()
+        .on_open(move || l1.push("open"))
+        .on_message(move |message| l2.push(message_entry(&message)))
+        .on_complete(move || l3.push("complete"))
+        .on_error(move |error| l4.push(error_entry(&error)))
+        .on_reconnecting(move |info| {
+            let delay = info
+                .delay
+                .map_or("browser".into(), |d| format!("{}ms", d.as_millis()));
+            l5.push(format!(
+                "reconnecting {} {} {delay}",
+                info.attempt, info.last_event_id
+            ))
+        })
+        .complete_when(|chunk| chunk.status == 1)
+}
+
+pub fn strings(entries: &[&str]) -> Vec<String> {
+    entries.iter().map(|e| e.to_string()).collect()
+}

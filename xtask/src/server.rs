@@ -1,0 +1,128 @@
+//! The SSE test server as a child process that cannot outlive xtask.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::util::{self, run, Result};
+
+/// What the server prints first; the rest of the line is its base URL.
+const LISTENING: &str = "wasm-sse-server listening on ";
+
+/// A running server. Dropping it stops the server and waits for it.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub log: PathBuf,
+}
+
+/// Builds the server and starts it on a free port.
+pub fn start() -> Result<Server> {
+    run(util::cargo().args(["build", "-p", "wasm-sse-server"]))?;
+    let exe = util::target_dir().join("debug").join("wasm-sse-server");
+    let mut cmd = Command::new(&exe);
+    // --exit-with-stdin: the server also ends when xtask dies and the pipe closes.
+    cmd.args(["--port", "0", "--exit-with-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    println!("$ {}", util::show(&cmd));
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+
+    let log = util::target_dir().join("xtask").join("server.log");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let first_line = drain_stdout(stdout, &log)?;
+    // From here on the guard owns the child, so every early return stops it.
+    let mut server = Server {
+        child,
+        url: String::new(),
+        log,
+    };
+    let line = first_line
+        .recv_timeout(Duration::from_secs(30))
+        .map_err(|_| "the server exited or printed nothing within 30 s".to_string())?;
+    server.url = parse_listening(&line)?;
+    Ok(server)
+}
+
+/// Reads the server's stdout on a thread for as long as it runs (so the pipe
+/// never fills and blocks it), sends the first line back, and logs all lines.
+fn drain_stdout(
+    stdout: impl io::Read + Send + 'static,
+    log: &Path,
+) -> Result<mpsc::Receiver<String>> {
+    let mut log_file = fs::create_dir_all(log.parent().expect("log has a parent"))
+        .and_then(|()| File::create(log))
+        .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let (first_tx, first_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut first_tx = Some(first_tx);
+        for line in BufReader::new(stdout).lines().map_while(io::Result::ok) {
+            if let Some(tx) = first_tx.take() {
+                let _ = tx.send(line.clone());
+            }
+            let _ = writeln!(log_file, "{line}");
+        }
+    });
+    Ok(first_rx)
+}
+
+/// `wasm-sse-server listening on http://127.0.0.1:PORT` -> the URL.
+fn parse_listening(line: &str) -> Result<String> {
+    let url = line
+        .trim_end()
+        .strip_prefix(LISTENING)
+        .ok_or_else(|| format!("unexpected first line from the server: {line:?}"))?;
+    let port = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.rsplit_once(':'))
+        .map(|(_, port)| port);
+    match port.map(str::parse::<u16>) {
+        Some(Ok(port)) if port != 0 => Ok(url.to_string()),
+        _ => Err(format!(
+            "no http://HOST:PORT in the server's line: {line:?}"
+        )),
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Closing stdin asks the server to stop; kill it if it takes too long.
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_listening_line() {
+        assert_eq!(
+            parse_listening("wasm-sse-server listening on http://127.0.0.1:43567\n").unwrap(),
+            "http://127.0.0.1:43567"
+        );
+    }
+
+    #[test]
+    fn rejects_other_lines() {
+        assert!(parse_listening("error: address in use").is_err());
+        assert!(parse_listening("wasm-sse-server listening on http://127.0.0.1").is_err());
+        assert!(parse_listening("wasm-sse-server listening on http://127.0.0.1:0").is_err());
+        assert!(parse_listening("wasm-sse-server listening on http://127.0.0.1:x").is_err());
+    }
+}

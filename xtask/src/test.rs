@@ -1,0 +1,255 @@
+//! `cargo xtask test`: the whole check, as CI runs it.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::server::{self, Server};
+use crate::setup::{self, WASM_TARGET};
+use crate::util::{self, run, which, Result};
+
+const USAGE: &str = "usage: cargo xtask test [--browser chromium|firefox] [--skip-setup]";
+
+/// Per-test timeout for the browser tests (the runner's default is 20 s).
+const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    const ALL: [Browser; 2] = [Browser::Chromium, Browser::Firefox];
+
+    fn name(self) -> &'static str {
+        match self {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+        }
+    }
+
+    /// The env var that makes wasm-bindgen-test-runner use this driver.
+    /// (If both are set the runner picks geckodriver, so we set only one.)
+    fn driver_var(self) -> &'static str {
+        match self {
+            Browser::Chromium => "CHROMEDRIVER",
+            Browser::Firefox => "GECKODRIVER",
+        }
+    }
+
+    fn driver(self) -> Result<PathBuf> {
+        let name = match self {
+            Browser::Chromium => "chromedriver",
+            Browser::Firefox => "geckodriver",
+        };
+        which(name).ok_or_else(|| format!("{name} not found; run `cargo xtask setup`"))
+    }
+
+    /// Extra WebDriver capabilities, merged by the runner with its own
+    /// (headless, and for Chrome no-sandbox and disable-dev-shm-usage).
+    fn capabilities(self) -> Result<String> {
+        Ok(match self {
+            // The network here is closed: keep Chromium from phoning home,
+            // which only slows start-up and fills the logs.
+            Browser::Chromium => r#"{"goog:chromeOptions":{"args":["--disable-gpu","--disable-dev-shm-usage","--no-sandbox","--disable-background-networking","--disable-component-update","--disable-sync","--no-first-run"]}}"#.to_string(),
+            // Debian installs `firefox-esr`; geckodriver looks for `firefox`
+            // only, so name the binary.
+            Browser::Firefox => {
+                let binary = setup::firefox_binary()
+                    .ok_or("firefox not found; run `cargo xtask setup`")?;
+                format!(
+                    r#"{{"moz:firefoxOptions":{{"binary":"{}"}}}}"#,
+                    json_escape(&binary.to_string_lossy())
+                )
+            }
+        })
+    }
+}
+
+struct Options {
+    browsers: Vec<Browser>,
+    skip_setup: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        browsers: Browser::ALL.to_vec(),
+        skip_setup: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let browser = match arg.as_str() {
+            "--skip-setup" => {
+                options.skip_setup = true;
+                continue;
+            }
+            "--browser" => args.next().map(String::as_str).unwrap_or(""),
+            other => match other.strip_prefix("--browser=") {
+                Some(browser) => browser,
+                None => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            },
+        };
+        let browser = Browser::ALL
+            .into_iter()
+            .find(|b| b.name() == browser)
+            .ok_or_else(|| format!("unknown browser `{browser}`\n{USAGE}"))?;
+        options.browsers = vec![browser];
+    }
+    Ok(options)
+}
+
+/// Runs the steps in order and stops at the first failure. Returns whether
+/// all passed; the summary line is the last thing printed either way.
+pub fn run_test(args: &[String]) -> Result<bool> {
+    let options = parse_args(args)?;
+    let mut pipeline = Pipeline::default();
+    let _ = (|| -> Option<()> {
+        if !options.skip_setup {
+            pipeline.step("setup", setup::run_setup)?;
+        }
+        pipeline.step("cargo fmt", || cargo("fmt --all -- --check"))?;
+        pipeline.step("cargo clippy (native)", || {
+            cargo("clippy --workspace --all-targets -- -D warnings")
+        })?;
+        pipeline.step("cargo clippy (wasm32)", || {
+            cargo(&format!(
+                "clippy -p wasm-sse --target {WASM_TARGET} --all-targets -- -D warnings"
+            ))
+        })?;
+        pipeline.step("cargo test (native)", || cargo("test --workspace"))?;
+        // The guard lives until the end of this closure, then stops the server.
+        let server = pipeline.step("start the SSE test server", || {
+            let server = server::start()?;
+            println!("server at {} (log: {})", server.url, server.log.display());
+            Ok(server)
+        })?;
+        for &browser in &options.browsers {
+            pipeline.step(&format!("browser tests ({})", browser.name()), || {
+                browser_tests(browser, &server)
+            })?;
+        }
+        Some(())
+    })();
+    pipeline.summary();
+    Ok(pipeline.failed == 0)
+}
+
+/// Runs cargo with space-separated arguments.
+fn cargo(args: &str) -> Result {
+    run(util::cargo().args(args.split_whitespace()))
+}
+
+/// `cargo test` for the wasm target; the cargo runner
+/// (wasm-bindgen-test-runner) drives the browser headless.
+fn browser_tests(browser: Browser, server: &Server) -> Result {
+    let config = util::target_dir()
+        .join("xtask")
+        .join(format!("webdriver-{}.json", browser.name()));
+    write_file(&config, &browser.capabilities()?)?;
+    let timeout = env::var("WASM_BINDGEN_TEST_TIMEOUT")
+        .unwrap_or_else(|_| BROWSER_TEST_TIMEOUT_SECS.to_string());
+
+    let mut cmd = util::cargo();
+    cmd.args(["test", "-p", "wasm-sse", "--target", WASM_TARGET])
+        // Read by the tests at compile time (option_env!).
+        .env("SSE_TEST_URL", &server.url)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", &timeout)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &config)
+        // The runner and geckodriver may sit in ~/.cargo/bin, off PATH.
+        .env("PATH", util::path_with_cargo_bin());
+    for other in Browser::ALL {
+        cmd.env_remove(other.driver_var());
+    }
+    cmd.env(browser.driver_var(), browser.driver()?);
+    println!(
+        "SSE_TEST_URL={} WASM_BINDGEN_TEST_TIMEOUT={timeout} WASM_BINDGEN_TEST_WEBDRIVER_JSON={} {}={}",
+        server.url,
+        config.display(),
+        browser.driver_var(),
+        browser.driver()?.display()
+    );
+    run(&mut cmd)
+}
+
+fn write_file(path: &Path, text: &str) -> Result {
+    fs::create_dir_all(path.parent().expect("file has a parent"))
+        .and_then(|()| fs::write(path, text))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn json_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Counts steps and keeps their times for the summary.
+#[derive(Default)]
+struct Pipeline {
+    passed: usize,
+    failed: usize,
+    times: Vec<(String, Duration, bool)>,
+}
+
+impl Pipeline {
+    fn step<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Option<T> {
+        println!("\n==> {name}");
+        let start = Instant::now();
+        let result = f();
+        let took = start.elapsed();
+        self.times.push((name.to_string(), took, result.is_ok()));
+        match result {
+            Ok(value) => {
+                println!("<== {name}: ok ({:.1} s)", took.as_secs_f64());
+                self.passed += 1;
+                Some(value)
+            }
+            Err(e) => {
+                println!("<== {name}: FAILED ({:.1} s): {e}", took.as_secs_f64());
+                self.failed += 1;
+                None
+            }
+        }
+    }
+
+    fn summary(&self) {
+        println!();
+        for (name, took, ok) in &self.times {
+            let status = if *ok { "ok    " } else { "FAILED" };
+            println!("{status} {:>7.1} s  {name}", took.as_secs_f64());
+        }
+        println!("xtask: {} passed, {} failed", self.passed, self.failed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn defaults_to_both_browsers_with_setup() {
+        let options = parse_args(&[]).unwrap();
+        assert_eq!(options.browsers, Browser::ALL);
+        assert!(!options.skip_setup);
+    }
+
+    #[test]
+    fn picks_one_browser() {
+        let options = parse_args(&args(&["--browser", "firefox", "--skip-setup"])).unwrap();
+        assert_eq!(options.browsers, [Browser::Firefox]);
+        assert!(options.skip_setup);
+        let options = parse_args(&args(&["--browser=chromium"])).unwrap();
+        assert_eq!(options.browsers, [Browser::Chromium]);
+    }
+
+    #[test]
+    fn rejects_unknown_arguments() {
+        assert!(parse_args(&args(&["--browser", "safari"])).is_err());
+        assert!(parse_args(&args(&["--browser"])).is_err());
+        assert!(parse_args(&args(&["--fast"])).is_err());
+    }
+}
