@@ -52,6 +52,8 @@ mod connection;
 mod decode;
 mod error;
 mod guard;
+#[cfg(feature = "js")]
+mod js;
 mod message;
 mod options;
 mod ready_state;

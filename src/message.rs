@@ -40,4 +40,9 @@ impl<T> Message<T> {
     pub fn event(&self) -> &MessageEvent {
         &self.event
     }
+
+    /// The decoded data and the browser's event, by value.
+    pub fn into_parts(self) -> (T, MessageEvent) {
+        (self.data, self.event)
+    }
 }

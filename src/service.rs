@@ -95,6 +95,12 @@ impl SseService {
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.connection.as_ref().and_then(|c| c.close_reason())
     }
+
+    /// The current connection, for owners built on the service (the JS face).
+    #[cfg(feature = "js")]
+    pub(crate) fn connection(&self) -> Option<&Rc<dyn Control>> {
+        self.connection.as_ref()
+    }
 }
 
 impl Drop for SseService {

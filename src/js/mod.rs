@@ -1,0 +1,164 @@
+//! The JavaScript face of the crate (feature `js`, used to build the npm package): an
+//! `SSEService` class that only converts JS values and calls the Rust core.
+
+mod error;
+mod options;
+mod stream;
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use crate::{SseError, SseOptions, SseService};
+use options::{report_error, ConnectOptions, JsOptions};
+use stream::{Queue, SseStreamIterator};
+
+/// A Server-Sent Events client over the browser's `EventSource`: JSON parsing, named events,
+/// and a completion guard that tells the server's final message apart from a real error.
+///
+/// ```js
+/// import init, { SSEService } from "wasm-sse";
+/// await init();
+/// const sse = new SSEService();
+/// sse.connect(`/api/chat?q=${encodeURIComponent(prompt)}`, {
+///   onMessage: (data) => render(data.text),
+///   isFinal: (data) => data.status === 1,
+///   onComplete: () => console.log("done"),
+///   onError: (error) => console.error(error.kind, error.message),
+/// });
+/// ```
+#[wasm_bindgen(js_name = SSEService)]
+pub struct JsSseService {
+    service: SseService,
+    /// The queue of the iterator `stream()` returned last, ended when its connection goes.
+    stream: Option<Rc<Queue>>,
+}
+
+#[wasm_bindgen(js_class = SSEService)]
+impl JsSseService {
+    /// A service with no connection yet (`readyState` 2).
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> JsSseService {
+        JsSseService {
+            service: SseService::new(),
+            stream: None,
+        }
+    }
+
+    /// Opens `url`, closing any previous connection first.
+    ///
+    /// @param url - the stream's URL, absolute or relative to the page.
+    /// @param options - callbacks, completion rules and connection settings.
+    /// @throws {SyntaxError} if the browser refuses the URL.
+    /// @throws {TypeError} for an unknown option or a value of the wrong type.
+    pub fn connect(&mut self, url: String, options: Option<ConnectOptions>) -> Result<(), JsValue> {
+        let options = JsOptions::read(options)?;
+        let on_error = options.on_error.clone();
+        let core = options
+            .into_core()
+            .on_error(move |error| report_error(on_error.as_ref(), &error));
+        self.open(&url, core)
+    }
+
+    /// Closes the connection. Never calls `onError`; idempotent; `readyState` becomes 2.
+    pub fn disconnect(&mut self) {
+        self.service.disconnect();
+        self.end_stream();
+    }
+
+    /// True from the moment a normal completion or a disconnect begins.
+    #[wasm_bindgen(getter, js_name = isClosing)]
+    pub fn is_closing(&self) -> bool {
+        self.service.is_closing()
+    }
+
+    /// 0 CONNECTING (also while reconnecting), 1 OPEN, 2 CLOSED (also before the first connect).
+    #[wasm_bindgen(getter, js_name = readyState, unchecked_return_type = "0 | 1 | 2")]
+    pub fn ready_state(&self) -> u16 {
+        self.service.ready_state() as u16
+    }
+
+    /// The last event id seen; `""` until an event with an id arrives.
+    #[wasm_bindgen(getter, js_name = lastEventId)]
+    pub fn last_event_id(&self) -> String {
+        self.service.last_event_id()
+    }
+
+    /// Connects (closing any previous connection) and returns an async iterator of each
+    /// message's data: it returns on normal completion, throws an `SSEError` on failure, and
+    /// `break` disconnects. Parse errors go to `options.onError` if given (the stream goes on),
+    /// else they are thrown. Messages are the iterator's: `onMessage` and `onComplete` are not
+    /// accepted here.
+    ///
+    /// ```js
+    /// for await (const chunk of sse.stream("/api/chat?q=hi", { isFinal: (d) => d.status === 1 })) {
+    ///   answer += chunk.text;
+    /// }
+    /// ```
+    /// @throws {SyntaxError} if the browser refuses the URL.
+    /// @throws {TypeError} for an unknown option, a value of the wrong type, `onMessage` or `onComplete`.
+    #[wasm_bindgen(unchecked_return_type = "AsyncIterableIterator<unknown>")]
+    pub fn stream(
+        &mut self,
+        url: String,
+        options: Option<ConnectOptions>,
+    ) -> Result<JsValue, JsValue> {
+        let options = JsOptions::read(options)?;
+        for key in ["onMessage", "onComplete"] {
+            if options.has(key) {
+                let message = format!("SSEConnectOptions: {key} is not used by stream(): the iterator yields the messages");
+                return Err(js_sys::TypeError::new(&message).into());
+            }
+        }
+        let queue = Queue::new();
+        let on_error = options.on_error.clone();
+        let (messages, errors, completion) = (queue.clone(), queue.clone(), queue.clone());
+        let core = options
+            .into_core()
+            .on_message(move |message| messages.push(Ok(message.data)))
+            .on_complete(move || completion.end())
+            .on_error(move |error| match (&error, &on_error) {
+                (SseError::Parse { .. }, Some(_)) => report_error(on_error.as_ref(), &error),
+                _ => {
+                    if let Some(js) = error::to_js(&error) {
+                        errors.push(Err(js));
+                    }
+                    if error.is_fatal() {
+                        errors.end();
+                    }
+                }
+            });
+        self.open(&url, core)?;
+        let connection = self.service.connection().map(Rc::downgrade);
+        self.stream = Some(queue.clone());
+        Ok(SseStreamIterator::into_js(queue, connection))
+    }
+}
+
+impl JsSseService {
+    fn open(&mut self, url: &str, options: SseOptions<JsValue>) -> Result<(), JsValue> {
+        self.end_stream();
+        self.service.connect(url, options).map_err(error::thrown)
+    }
+
+    fn end_stream(&mut self) {
+        if let Some(queue) = self.stream.take() {
+            queue.end();
+        }
+    }
+}
+
+impl std::fmt::Debug for JsSseService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SSEService")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for JsSseService {
+    fn drop(&mut self) {
+        self.end_stream();
+    }
+}
