@@ -1,6 +1,7 @@
 //! `wasm-sse-server`: the SSE server the wasm-sse tests and demo talk to.
 //! This file holds the command line and the startup/shutdown logic.
 
+mod chat;
 mod cors;
 mod scenarios;
 mod sse;
@@ -75,6 +76,7 @@ fn router(state: AppState) -> Router {
         .route("/stats/{run}", get(stats::handler))
         .route("/sse/status/{code}", get(scenarios::status))
         .route("/sse/{scenario}", get(scenarios::scenario))
+        .route("/api/chat", get(chat::handler))
         .fallback(static_files::serve)
         .with_state(state)
         // Added last so it also wraps the fallback and 404/405 answers.

@@ -21,15 +21,15 @@ const RETRY_MS: u64 = 100;
 const FAST_RETRY_MS: u64 = 50;
 
 /// The query string of a scenario request.
-struct Params(HashMap<String, String>);
+pub(crate) struct Params(pub(crate) HashMap<String, String>);
 
 impl Params {
-    fn str(&self, key: &str) -> Option<&str> {
+    pub(crate) fn str(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }
 
     /// A numeric parameter; missing or malformed values fall back to `default`.
-    fn num(&self, key: &str, default: u64) -> u64 {
+    pub(crate) fn num(&self, key: &str, default: u64) -> u64 {
         self.str(key)
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
@@ -41,18 +41,18 @@ impl Params {
 }
 
 /// What a scenario needs to know about its request, once it has been recorded.
-struct Ctx {
+pub(crate) struct Ctx {
     app: AppState,
-    params: Params,
+    pub(crate) params: Params,
     /// How many earlier requests of this run hit the same scenario (0 = first).
-    earlier: u64,
+    pub(crate) earlier: u64,
     /// The client's resume position: Last-Event-ID header, else the query parameter.
-    resume_from: Option<u64>,
+    pub(crate) resume_from: Option<u64>,
 }
 
 impl Ctx {
     /// Records the request in the run's stats.
-    fn new(app: AppState, scenario: &str, params: Params, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(app: AppState, scenario: &str, params: Params, headers: &HeaderMap) -> Self {
         let header_str = |name| {
             headers
                 .get(name)
@@ -78,7 +78,7 @@ impl Ctx {
         }
     }
 
-    fn guard(&self) -> DisconnectGuard {
+    pub(crate) fn guard(&self) -> DisconnectGuard {
         DisconnectGuard::new(self.app.stats.clone(), self.params.run())
     }
 }
@@ -105,6 +105,7 @@ pub async fn scenario(
         "endless" => endless(&ctx),
         "flaky" => flaky(&ctx),
         "fail-then-ok" => fail_then_ok(&ctx),
+        "chat" => crate::chat::chat(&ctx),
         _ => (StatusCode::NOT_FOUND, "unknown scenario\n").into_response(),
     }
 }
