@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's tasks in plain Rust (the alias is in
 //! `.cargo/config.toml`).
 
+mod pkg;
 mod server;
 mod setup;
 mod test;
@@ -13,6 +14,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  pkg      build the npm package into pkg/ (wasm-bindgen, wasm-opt, package.json from pkg-template/)
   setup    install the wasm target, wasm-bindgen-cli, browsers and drivers (skips what is there)
   test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
            [--browser chromium|firefox] [--skip-setup]";
@@ -27,7 +29,8 @@ fn main() -> ExitCode {
         "setup" if rest.is_empty() => setup::run_setup().map(|()| true),
         "test" => test::run_test(rest),
         // Planned: `pkg` (npm package), `demo` (serve the demo page), `bench`.
-        "pkg" | "demo" | "bench" => Err(format!("`{command}` is not implemented yet")),
+        "pkg" if rest.is_empty() => pkg::build().map(|_| true),
+        "demo" | "bench" => Err(format!("`{command}` is not implemented yet")),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(true)
