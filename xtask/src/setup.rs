@@ -40,6 +40,16 @@ const ITEMS: &[Item] = &[
         install: |setup| setup.apt_install(&["firefox-esr"]),
     },
     Item {
+        name: "npm tooling (tests/npm: wasm-opt, vite, typescript, playwright-core)",
+        check: check_npm_tooling,
+        install: |_| {
+            let dir = util::root().join("tests/npm");
+            run(Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(dir))
+        },
+    },
+    Item {
         name: "geckodriver",
         // Debian has no geckodriver package; crates.io has it.
         check: || Ok(which("geckodriver").map(|path| version_of(&path, "--version"))),
@@ -137,6 +147,20 @@ fn install_wasm_bindgen(_: &mut Setup) -> Result {
     // No --locked: one of the CLI's locked dependencies was yanked, so a
     // locked install fails.
     run(util::cargo().args(["install", "wasm-bindgen-cli", "--version", &version]))
+}
+
+/// Installed when npm's own record of the install is at least as new as the lock file.
+fn check_npm_tooling() -> Result<Option<String>> {
+    let dir = util::root().join("tests/npm");
+    let modified = |path: std::path::PathBuf| fs::metadata(path).and_then(|m| m.modified()).ok();
+    let installed = modified(dir.join("node_modules/.package-lock.json"));
+    let locked = modified(dir.join("package-lock.json"));
+    Ok(match (installed, locked) {
+        (Some(installed), Some(locked)) if installed >= locked => {
+            output(Command::new("npm").arg("--version")).map(|v| format!("npm {}", v.trim()))
+        }
+        _ => None,
+    })
 }
 
 fn check_chromium() -> Result<Option<String>> {
