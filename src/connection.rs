@@ -10,11 +10,12 @@ use wasm_bindgen::JsValue;
 use web_sys::MessageEvent;
 
 use crate::decode::Decoder;
-use crate::options::{Handlers, Predicate, SseOptions};
+use crate::handler::{Callbacks, Handler, Target};
+use crate::options::SseOptions;
 use crate::reconnect::{ReconnectInfo, ReconnectPolicy};
 use crate::transport::{EventKind, EventSourceTransport, TransportEvents};
 use crate::url::with_query_param;
-use crate::{guard, CloseReason, FailReason, Message, ReadyState, SseError};
+use crate::{CloseReason, FailReason, Message, ReadyState, SseError};
 
 /// What an owner (a service, a stream, a JS object) can do with a connection, whatever its `T`.
 pub(crate) trait Control {
@@ -26,11 +27,21 @@ pub(crate) trait Control {
     fn disconnect(&self);
 }
 
-/// Where an event's decoded data goes.
-enum Target {
-    OnMessage,
-    Event(usize),
-    Nowhere,
+/// Re-creation after a fatal failure: the policy, and the code that carries it out. The code is
+/// reached through a function pointer that only [`SseOptions::reconnect`] sets, so a build that
+/// never asks for re-creation (the npm package) carries no timer, backoff or URL code.
+pub(crate) struct Recreation<T> {
+    pub(crate) policy: ReconnectPolicy,
+    schedule: fn(&Connection<T>, &ReconnectPolicy) -> bool,
+}
+
+impl<T: 'static> Recreation<T> {
+    pub(crate) fn new(policy: ReconnectPolicy) -> Self {
+        Recreation {
+            policy,
+            schedule: Connection::schedule_recreation,
+        }
+    }
 }
 
 pub(crate) struct Connection<T> {
@@ -43,11 +54,10 @@ pub(crate) struct Connection<T> {
     done_index: Option<usize>,
     /// The done sentinel as a JS string, compared without copying the data into Rust.
     done_data: Option<JsValue>,
-    predicate: Option<Predicate<T>>,
     max_retries: u32,
-    reconnect: Option<ReconnectPolicy>,
+    recreation: Option<Recreation<T>>,
     last_event_id_param: Option<String>,
-    handlers: RefCell<Handlers<T>>,
+    handler: RefCell<Box<dyn Handler<T>>>,
 
     transport: RefCell<Option<EventSourceTransport>>,
     reopen_timer: RefCell<Option<Timeout>>,
@@ -64,8 +74,21 @@ pub(crate) struct Connection<T> {
 }
 
 impl<T: 'static> Connection<T> {
-    /// Validates the options and opens the stream.
-    pub(crate) fn open(url: &str, options: SseOptions<T>) -> Result<Rc<Self>, SseError> {
+    /// Validates the options and opens the stream, delivering to the options' callbacks.
+    pub(crate) fn open(url: &str, mut options: SseOptions<T>) -> Result<Rc<Self>, SseError> {
+        let callbacks = Callbacks {
+            handlers: options.take_handlers(),
+            predicate: options.completion.predicate.take(),
+        };
+        Self::open_with(url, options, Box::new(callbacks))
+    }
+
+    /// Validates the options and opens the stream, delivering to `handler`.
+    pub(crate) fn open_with(
+        url: &str,
+        options: SseOptions<T>,
+        handler: Box<dyn Handler<T>>,
+    ) -> Result<Rc<Self>, SseError> {
         options.validate()?;
         let SseOptions {
             decode,
@@ -73,8 +96,9 @@ impl<T: 'static> Connection<T> {
             handlers,
             completion,
             max_retries,
-            reconnect,
+            recreation,
             last_event_id_param,
+            invalid: _,
         } = options;
         let mut names: Vec<String> = handlers
             .events
@@ -98,11 +122,10 @@ impl<T: 'static> Connection<T> {
             names,
             done_index,
             done_data: completion.done_data.map(|data| JsValue::from_str(&data)),
-            predicate: completion.predicate,
             max_retries,
-            reconnect,
+            recreation,
             last_event_id_param,
-            handlers: RefCell::new(handlers),
+            handler: RefCell::new(handler),
             transport: RefCell::new(None),
             reopen_timer: RefCell::new(None),
             closing: Cell::new(false),
@@ -132,9 +155,7 @@ impl<T: 'static> Connection<T> {
         }
         self.close_reason.set(Some(CloseReason::Completed));
         self.stop();
-        if let Some(callback) = self.handlers.borrow_mut().on_complete.as_mut() {
-            guard::call(callback, ());
-        }
+        self.handler.borrow_mut().complete();
     }
 
     /// Releases the transport (closing the source, removing its listeners) and any pending
@@ -148,9 +169,7 @@ impl<T: 'static> Connection<T> {
         if self.closing.get() {
             return;
         }
-        if let Some(callback) = self.handlers.borrow_mut().on_error.as_mut() {
-            guard::call(callback, error);
-        }
+        self.handler.borrow_mut().error(error);
     }
 
     fn reconnecting(&self, delay: Option<std::time::Duration>) {
@@ -161,32 +180,38 @@ impl<T: 'static> Connection<T> {
             last_event_id: self.last_event_id(),
             delay,
         };
-        if let Some(callback) = self.handlers.borrow_mut().on_reconnecting.as_mut() {
-            guard::call(callback, info);
-        }
+        self.handler.borrow_mut().reconnecting(info);
     }
 
     /// The connection is lost for good, unless the policy allows another re-creation.
     fn fail(&self, reason: FailReason) {
         self.stop();
-        if let Some(policy) = &self.reconnect {
-            let recreation = self.recreations.get() + 1;
-            if recreation <= policy.attempts() {
-                self.recreations.set(recreation);
-                let delay = policy.delay(recreation, js_sys::Math::random());
-                let me = self.me.clone();
-                let timer = Timeout::new(delay.as_millis() as u32, move || {
-                    if let Some(connection) = me.upgrade() {
-                        connection.recreate();
-                    }
-                });
-                *self.reopen_timer.borrow_mut() = Some(timer);
-                self.reconnecting(Some(delay));
+        if let Some(recreation) = &self.recreation {
+            if (recreation.schedule)(self, &recreation.policy) {
                 return;
             }
         }
         self.close_reason.set(Some(CloseReason::Failed(reason)));
         self.report(SseError::Failed(reason));
+    }
+
+    /// Schedules the next re-creation, unless the policy's budget is spent.
+    fn schedule_recreation(&self, policy: &ReconnectPolicy) -> bool {
+        let recreation = self.recreations.get() + 1;
+        if recreation > policy.attempts() {
+            return false;
+        }
+        self.recreations.set(recreation);
+        let delay = policy.delay(recreation, js_sys::Math::random());
+        let me = self.me.clone();
+        let timer = Timeout::new(delay.as_millis() as u32, move || {
+            if let Some(connection) = me.upgrade() {
+                connection.recreate();
+            }
+        });
+        *self.reopen_timer.borrow_mut() = Some(timer);
+        self.reconnecting(Some(delay));
+        true
     }
 
     /// Opens a new transport after a fatal failure, carrying the last event id if asked to.
@@ -208,19 +233,6 @@ impl<T: 'static> Connection<T> {
             Err(message) => self.report(SseError::InvalidUrl(message)),
         }
     }
-
-    fn target(&self, kind: EventKind) -> Target {
-        let handlers = self.handlers.borrow();
-        match kind {
-            EventKind::Message if handlers.on_message.is_some() => Target::OnMessage,
-            EventKind::Named(index) => match handlers.events.get(index) {
-                Some((_, Some(_))) => Target::Event(index),
-                Some((_, None)) if handlers.on_message.is_some() => Target::OnMessage,
-                _ => Target::Nowhere,
-            },
-            _ => Target::Nowhere,
-        }
-    }
 }
 
 impl<T: 'static> TransportEvents for Connection<T> {
@@ -228,9 +240,7 @@ impl<T: 'static> TransportEvents for Connection<T> {
         if self.closing.get() {
             return;
         }
-        if let Some(callback) = self.handlers.borrow_mut().on_open.as_mut() {
-            guard::call(callback, ());
-        }
+        self.handler.borrow_mut().open();
     }
 
     fn message(&self, kind: EventKind, event: MessageEvent) {
@@ -250,8 +260,11 @@ impl<T: 'static> TransportEvents for Connection<T> {
         *self.last_event.borrow_mut() = Some(event.clone());
         let is_done_event =
             matches!(kind, EventKind::Named(index) if Some(index) == self.done_index);
-        let target = self.target(kind);
-        if matches!(target, Target::Nowhere) && self.predicate.is_none() {
+        let (target, has_predicate) = {
+            let handler = self.handler.borrow();
+            (handler.target(kind), handler.has_predicate())
+        };
+        if target == Target::Nowhere && !has_predicate {
             if is_done_event {
                 self.complete();
             }
@@ -259,21 +272,10 @@ impl<T: 'static> TransportEvents for Connection<T> {
         }
         match (self.decode)(&data) {
             Ok(value) => {
-                let is_last = is_done_event
-                    || self
-                        .predicate
-                        .as_ref()
-                        .is_some_and(|p| guard::test(p.as_ref(), &value));
-                let mut handlers = self.handlers.borrow_mut();
-                let callback = match target {
-                    Target::OnMessage => handlers.on_message.as_mut(),
-                    Target::Event(index) => handlers.events[index].1.as_mut(),
-                    Target::Nowhere => None,
-                };
-                if let Some(callback) = callback {
-                    guard::call(callback, Message::new(value, event));
-                }
-                drop(handlers);
+                let mut handler = self.handler.borrow_mut();
+                let is_last = is_done_event || handler.is_final(&value);
+                handler.message(target, Message::new(value, event));
+                drop(handler);
                 if is_last {
                     self.complete();
                 }

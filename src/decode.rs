@@ -38,6 +38,8 @@ pub(crate) fn raw(data: &JsValue) -> Result<JsValue, String> {
 pub(crate) fn js_error_message(error: &JsValue) -> String {
     match error.dyn_ref::<js_sys::Error>() {
         Some(error) => String::from(error.message()),
-        None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
+        None => error
+            .as_string()
+            .unwrap_or_else(|| "the browser threw a value that is not an Error".into()),
     }
 }

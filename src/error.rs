@@ -37,16 +37,20 @@ impl SseError {
     }
 }
 
+// Written with `write_str` only, so the wasm carries no formatting machinery for it.
 impl fmt::Display for SseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SseError::InvalidUrl(message) => write!(f, "invalid URL: {message}"),
-            SseError::InvalidOptions(message) => write!(f, "invalid options: {message}"),
-            SseError::Parse { message, .. } => {
-                write!(f, "could not decode message data: {message}")
+        let (prefix, detail) = match self {
+            SseError::InvalidUrl(message) => ("invalid URL: ", message),
+            SseError::InvalidOptions(message) => ("invalid options: ", message),
+            SseError::Parse { message, .. } => ("could not decode message data: ", message),
+            SseError::Failed(reason) => {
+                f.write_str("connection failed: ")?;
+                return reason.fmt(f);
             }
-            SseError::Failed(reason) => write!(f, "connection failed: {reason}"),
-        }
+        };
+        f.write_str(prefix)?;
+        f.write_str(detail)
     }
 }
 
@@ -104,4 +108,27 @@ pub enum CloseReason {
     Disconnected,
     /// It failed for good.
     Failed(FailReason),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_well() {
+        let exhausted = SseError::Failed(FailReason::RetriesExhausted { attempts: 120 });
+        assert_eq!(
+            exhausted.to_string(),
+            "connection failed: gave up after 120 failed reconnection attempts"
+        );
+        assert_eq!(
+            FailReason::RetriesExhausted { attempts: 0 }.to_string(),
+            "gave up after 0 failed reconnection attempts"
+        );
+        let parse = SseError::Parse {
+            data: "x".into(),
+            message: "bad".into(),
+        };
+        assert_eq!(parse.to_string(), "could not decode message data: bad");
+    }
 }

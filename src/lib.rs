@@ -52,6 +52,7 @@ mod connection;
 mod decode;
 mod error;
 mod guard;
+mod handler;
 #[cfg(feature = "js")]
 mod js;
 mod message;

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
+use crate::connection::Recreation;
 use crate::decode::{self, Decoder};
 use crate::reconnect::{ReconnectInfo, ReconnectPolicy, DEFAULT_MAX_RETRIES};
 use crate::{Message, SseError};
@@ -54,8 +55,10 @@ pub struct SseOptions<T> {
     pub(crate) handlers: Handlers<T>,
     pub(crate) completion: Completion<T>,
     pub(crate) max_retries: u32,
-    pub(crate) reconnect: Option<ReconnectPolicy>,
+    pub(crate) recreation: Option<Recreation<T>>,
     pub(crate) last_event_id_param: Option<String>,
+    /// A problem a setter found, reported by `connect`.
+    pub(crate) invalid: Option<String>,
 }
 
 /// The user's callbacks.
@@ -134,8 +137,9 @@ impl<T> SseOptions<T> {
                 done_data: None,
             },
             max_retries: DEFAULT_MAX_RETRIES,
-            reconnect: None,
+            recreation: None,
             last_event_id_param: None,
+            invalid: None,
         }
     }
 
@@ -226,8 +230,14 @@ impl<T> SseOptions<T> {
     }
 
     /// After a fatal failure, re-create the connection following `policy` (default: never).
-    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
-        self.reconnect = Some(policy);
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self
+    where
+        T: 'static,
+    {
+        if let Err(problem) = policy.validate() {
+            self.invalid = Some(problem);
+        }
+        self.recreation = Some(Recreation::new(policy));
         self
     }
 
@@ -239,6 +249,28 @@ impl<T> SseOptions<T> {
         self
     }
 
+    /// Takes the callbacks out (the connection owns them from then on).
+    pub(crate) fn take_handlers(&mut self) -> Handlers<T> {
+        // The names stay: they say which events to listen for.
+        let events = self
+            .handlers
+            .events
+            .iter()
+            .map(|(name, _)| (name.clone(), None))
+            .collect();
+        std::mem::replace(
+            &mut self.handlers,
+            Handlers {
+                on_open: None,
+                on_message: None,
+                events,
+                on_complete: None,
+                on_reconnecting: None,
+                on_error: None,
+            },
+        )
+    }
+
     /// Checks what cannot be checked by the types.
     pub(crate) fn validate(&self) -> Result<(), SseError> {
         let invalid = |message: String| Err(SseError::InvalidOptions(message));
@@ -248,23 +280,22 @@ impl<T> SseOptions<T> {
                 return invalid("an event name cannot be empty".into());
             }
             if RESERVED_EVENT_NAMES.contains(&name.as_str()) {
-                return invalid(format!(
-                    "\"{name}\" is not a named event: use on_message, on_open or on_error"
-                ));
+                let reserved = "\" is not a named event: use on_message, on_open or on_error";
+                return invalid(["\"", name, reserved].concat());
             }
         }
         for (index, name) in names.iter().enumerate() {
-            if names[..index].contains(name) {
-                return invalid(format!("the event \"{name}\" is registered twice"));
+            if names.iter().take(index).any(|earlier| earlier == name) {
+                return invalid(["the event \"", name, "\" is registered twice"].concat());
             }
         }
         if self.last_event_id_param.as_deref() == Some("") {
             return invalid("the last event id parameter needs a name".into());
         }
-        if let Some(policy) = &self.reconnect {
-            policy.validate().map_err(SseError::InvalidOptions)?;
+        match &self.invalid {
+            Some(problem) => invalid(problem.clone()),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -282,7 +313,7 @@ impl<T> fmt::Debug for SseOptions<T> {
             .field("done_event", &self.completion.done_event)
             .field("done_data", &self.completion.done_data)
             .field("max_retries", &self.max_retries)
-            .field("reconnect", &self.reconnect)
+            .field("reconnect", &self.recreation.as_ref().map(|r| &r.policy))
             .field("last_event_id_param", &self.last_event_id_param)
             .finish_non_exhaustive()
     }
@@ -307,7 +338,7 @@ mod tests {
         assert!(options.validate().is_ok());
         assert!(!options.with_credentials);
         assert_eq!(options.max_retries, DEFAULT_MAX_RETRIES);
-        assert!(options.reconnect.is_none() && options.last_event_id_param.is_none());
+        assert!(options.recreation.is_none() && options.last_event_id_param.is_none());
     }
 
     #[test]

@@ -112,7 +112,9 @@ impl ReconnectPolicy {
         let exponent = attempt.saturating_sub(1).min(64) as i32;
         let grown = self.initial_delay.as_secs_f64() * self.factor.powi(exponent);
         let capped = grown.min(self.max_delay.as_secs_f64());
-        Duration::from_secs_f64(capped * (1.0 - self.jitter * random.clamp(0.0, 1.0)))
+        let seconds = capped * (1.0 - self.jitter * random.clamp(0.0, 1.0));
+        // Whole microseconds: `as` saturates, so no float conversion can panic.
+        Duration::from_micros((seconds * 1e6).round() as u64)
     }
 
     /// Checks that the numbers make sense.

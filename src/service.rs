@@ -63,6 +63,19 @@ impl SseService {
         Ok(())
     }
 
+    /// Like [`SseService::connect`], delivering to `handler` instead of the options' callbacks.
+    #[cfg(feature = "js")]
+    pub(crate) fn connect_with<T: 'static>(
+        &mut self,
+        url: &str,
+        options: SseOptions<T>,
+        handler: Box<dyn crate::handler::Handler<T>>,
+    ) -> Result<(), SseError> {
+        self.disconnect();
+        self.connection = Some(Connection::open_with(url, options, handler)?);
+        Ok(())
+    }
+
     /// Closes the connection, if any. No callback fires for it afterwards. Idempotent.
     pub fn disconnect(&mut self) {
         if let Some(connection) = &self.connection {

@@ -21,6 +21,14 @@ pub(crate) enum EventKind {
     Named(usize),
 }
 
+/// What a listener reports.
+#[derive(Clone, Copy)]
+enum Signal {
+    Open,
+    Error,
+    Message(EventKind),
+}
+
 /// The signals a transport sends to the connection logic.
 pub(crate) trait TransportEvents {
     /// The stream is open (again).
@@ -52,37 +60,33 @@ impl EventSourceTransport {
         let source = EventSource::new_with_event_source_init_dict(url, &init)
             .map_err(|error| js_error_message(&error))?;
 
-        let opened = {
-            let sink = sink.clone();
-            EventListener::new(&source, "open", move |_| {
-                if let Some(sink) = sink.upgrade() {
-                    sink.opened();
-                }
-            })
-        };
-        let errored = {
-            let (sink, state) = (sink.clone(), source.clone());
-            EventListener::new(&source, "error", move |_| {
-                if let Some(sink) = sink.upgrade() {
-                    sink.errored(ReadyState::from(state.ready_state()) == ReadyState::Connecting);
-                }
-            })
-        };
-        let listen = |name: Cow<'static, str>, kind: EventKind| {
+        // One closure type for every listener keeps the wasm small.
+        let listen = |name: Cow<'static, str>, signal: Signal| {
             let sink = sink.clone();
             EventListener::new(&source, name, move |event| {
-                if let Some(sink) = sink.upgrade() {
-                    sink.message(kind, event.clone().unchecked_into());
+                let Some(sink) = sink.upgrade() else { return };
+                match signal {
+                    Signal::Open => sink.opened(),
+                    Signal::Error => {
+                        let source: Option<EventSource> =
+                            event.target().map(JsCast::unchecked_into);
+                        let state = source.map_or(ReadyState::Closed, |s| s.ready_state().into());
+                        sink.errored(state == ReadyState::Connecting);
+                    }
+                    Signal::Message(kind) => sink.message(kind, event.clone().unchecked_into()),
                 }
             })
         };
         let mut listeners = vec![
-            opened,
-            errored,
-            listen("message".into(), EventKind::Message),
+            listen("open".into(), Signal::Open),
+            listen("error".into(), Signal::Error),
+            listen("message".into(), Signal::Message(EventKind::Message)),
         ];
         for (index, name) in names.iter().enumerate() {
-            listeners.push(listen(name.clone().into(), EventKind::Named(index)));
+            listeners.push(listen(
+                name.clone().into(),
+                Signal::Message(EventKind::Named(index)),
+            ));
         }
         Ok(EventSourceTransport {
             source,

@@ -4,32 +4,41 @@
 /// Returns `url` with the query parameter `name` set to `value` (replacing any earlier value of
 /// that name, keeping every other parameter and the fragment).
 pub(crate) fn with_query_param(url: &str, name: &str, value: &str) -> String {
-    let (base, fragment) = match url.find('#') {
-        Some(at) => url.split_at(at),
-        None => (url, ""),
-    };
-    let (path, query) = match base.find('?') {
-        Some(at) => (&base[..at], &base[at + 1..]),
-        None => (base, ""),
-    };
+    let (base, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(b, f)| (b, Some(f)));
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
     let key = encode(name);
-    let mut pairs: Vec<String> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(key.as_str()))
-        .map(str::to_owned)
-        .collect();
-    pairs.push(format!("{key}={}", encode(value)));
-    format!("{path}?{}{fragment}", pairs.join("&"))
+    let mut out = String::with_capacity(url.len() + key.len() + value.len() * 3 + 2);
+    out.push_str(path);
+    out.push('?');
+    for pair in query.split('&') {
+        if !pair.is_empty() && pair.split('=').next() != Some(key.as_str()) {
+            out.push_str(pair);
+            out.push('&');
+        }
+    }
+    out.push_str(&key);
+    out.push('=');
+    out.push_str(&encode(value));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 /// Percent-encodes everything but the unreserved characters, like `encodeURIComponent`.
 fn encode(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
         }
     }
     out

@@ -1,9 +1,13 @@
 //! `SSEError`: a real JS `Error` carrying `kind`, `data` and `readyState`.
 
-use js_sys::{Error, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::SseError;
+
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    fn sse_error(kind: &str, message: &str, data: Option<String>, ready_state: u8) -> JsValue;
+}
 
 /// Builds the `SSEError` passed to `onError` and thrown by `stream()`, or `None` for errors that
 /// are returned from `connect` instead (they never reach a callback).
@@ -14,15 +18,12 @@ pub(crate) fn to_js(error: &SseError) -> Option<JsValue> {
         SseError::Failed(_) => ("failed", None, 2),
         _ => return None,
     };
-    let js = Error::new(&error.to_string());
-    js.set_name("SSEError");
-    let set = |key: &str, value: JsValue| Reflect::set(&js, &key.into(), &value);
-    let _ = set("kind", kind.into());
-    if let Some(data) = data {
-        let _ = set("data", data.into());
-    }
-    let _ = set("readyState", ready_state.into());
-    Some(js.into())
+    Some(sse_error(
+        kind,
+        &error.to_string(),
+        data.map(str::to_owned),
+        ready_state,
+    ))
 }
 
 /// The error `connect` throws: `SyntaxError` for a URL the browser refuses (as

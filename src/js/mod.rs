@@ -2,6 +2,7 @@
 //! `SSEService` class that only converts JS values and calls the Rust core.
 
 mod error;
+mod handler;
 mod options;
 mod stream;
 
@@ -9,8 +10,13 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::{SseError, SseOptions, SseService};
-use options::{report_error, ConnectOptions, JsOptions};
+use crate::{SseOptions, SseService};
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+use handler::JsHandler;
+use options::ConnectOptions;
 use stream::{Queue, SseStreamIterator};
 
 /// A Server-Sent Events client over the browser's `EventSource`: JSON parsing, named events,
@@ -53,12 +59,8 @@ impl JsSseService {
     /// @throws {SyntaxError} if the browser refuses the URL.
     /// @throws {TypeError} for an unknown option or a value of the wrong type.
     pub fn connect(&mut self, url: String, options: Option<ConnectOptions>) -> Result<(), JsValue> {
-        let options = JsOptions::read(options)?;
-        let on_error = options.on_error.clone();
-        let core = options
-            .into_core()
-            .on_error(move |error| report_error(on_error.as_ref(), &error));
-        self.open(&url, core)
+        let (core, handler) = options::read(options, false)?;
+        self.open(&url, core, handler)
     }
 
     /// Closes the connection. Never calls `onError`; idempotent; `readyState` becomes 2.
@@ -104,32 +106,10 @@ impl JsSseService {
         url: String,
         options: Option<ConnectOptions>,
     ) -> Result<JsValue, JsValue> {
-        let options = JsOptions::read(options)?;
-        for key in ["onMessage", "onComplete"] {
-            if options.has(key) {
-                let message = format!("SSEConnectOptions: {key} is not used by stream(): the iterator yields the messages");
-                return Err(js_sys::TypeError::new(&message).into());
-            }
-        }
+        let (core, mut handler) = options::read(options, true)?;
         let queue = Queue::new();
-        let on_error = options.on_error.clone();
-        let (messages, errors, completion) = (queue.clone(), queue.clone(), queue.clone());
-        let core = options
-            .into_core()
-            .on_message(move |message| messages.push(Ok(message.data)))
-            .on_complete(move || completion.end())
-            .on_error(move |error| match (&error, &on_error) {
-                (SseError::Parse { .. }, Some(_)) => report_error(on_error.as_ref(), &error),
-                _ => {
-                    if let Some(js) = error::to_js(&error) {
-                        errors.push(Err(js));
-                    }
-                    if error.is_fatal() {
-                        errors.end();
-                    }
-                }
-            });
-        self.open(&url, core)?;
+        handler.stream = Some(queue.clone());
+        self.open(&url, core, handler)?;
         let connection = self.service.connection().map(Rc::downgrade);
         self.stream = Some(queue.clone());
         Ok(SseStreamIterator::into_js(queue, connection))
@@ -137,9 +117,17 @@ impl JsSseService {
 }
 
 impl JsSseService {
-    fn open(&mut self, url: &str, options: SseOptions<JsValue>) -> Result<(), JsValue> {
+    fn open(
+        &mut self,
+        url: &str,
+        options: SseOptions<JsValue>,
+        handler: JsHandler,
+    ) -> Result<(), JsValue> {
         self.end_stream();
-        self.service.connect(url, options).map_err(error::thrown)
+        let handler = Box::new(handler);
+        self.service
+            .connect_with(url, options, handler)
+            .map_err(error::thrown)
     }
 
     fn end_stream(&mut self) {

@@ -9,10 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::connection::Control;
 
-#[wasm_bindgen(inline_js = "export function make_async_iterable(it) { \
-    const proto = Object.getPrototypeOf(it); \
-    if (!proto[Symbol.asyncIterator]) proto[Symbol.asyncIterator] = function () { return this; }; \
-    return it; }")]
+#[wasm_bindgen(module = "/src/js/support.js")]
 extern "C" {
     /// Gives the iterator class `[Symbol.asyncIterator]() { return this }`, so `for await` takes it.
     fn make_async_iterable(iterator: JsValue) -> JsValue;

@@ -59,13 +59,14 @@ pub fn build() -> Result<PathBuf> {
             "--enable-reference-types",
             "--enable-mutable-globals",
         ])
-        .args(["--enable-multivalue"])
+        .args(["--enable-multivalue", "--strip-debug", "--strip-target-features"])
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
     for file in UNSHIPPED {
         let _ = fs::remove_file(out.join(file));
     }
+    minify_js(&out)?;
     write_package_json(&root, &out)?;
     copy(
         &root.join("pkg-template").join("README.md"),
@@ -74,6 +75,21 @@ pub fn build() -> Result<PathBuf> {
     strip_any(&out.join("wasm_sse.d.ts"))?;
     report_size(&out)?;
     Ok(out)
+}
+
+/// Minifies the JS glue and snippets in place (esbuild, ESM kept): what users ship is then
+/// what we measure. Types and JSDoc live in the `.d.ts`, which stays as generated.
+fn minify_js(out: &Path) -> Result {
+    let esbuild = npm_bin("esbuild")?;
+    let mut files = vec![out.join("wasm_sse.js")];
+    files.extend(files_under(&out.join("snippets")));
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "js")) {
+        run(Command::new(&esbuild)
+            .arg(file)
+            .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+            .arg(format!("--outfile={}", file.display())))?;
+    }
+    Ok(())
 }
 
 /// A tool from the npm tooling in `tests/npm` (installed by `cargo xtask setup`).

@@ -1,0 +1,88 @@
+// The few things the JS face does on the JS side, because they take a few lines here and
+// kilobytes of wasm: checking an options object's types, building an SSEError, and making the
+// stream() iterator iterable. Everything else is Rust (src/js/*.rs).
+
+const TYPES = {
+  withCredentials: "boolean",
+  json: "boolean",
+  onOpen: "function",
+  onMessage: "function",
+  events: "events",
+  isFinal: "function",
+  doneEvent: "string",
+  doneData: "string",
+  onComplete: "function",
+  onReconnecting: "function",
+  onError: "function",
+  maxReconnectAttempts: "count",
+};
+
+const EXPECTED = {
+  boolean: "a boolean",
+  string: "a string",
+  function: "a function",
+  events: "an object of functions",
+  count: "a whole number of at least 0",
+};
+
+// What stream() refuses: the iterator itself takes the messages and the completion.
+const NOT_FOR_STREAM = ["onMessage", "onComplete"];
+
+const describe = (value) =>
+  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+
+const fail = (message) => {
+  throw new TypeError(`SSEConnectOptions: ${message}`);
+};
+
+const isObject = (value) =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function fits(type, value) {
+  if (type === "events") return isObject(value);
+  if (type === "count") return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+  return typeof value === type;
+}
+
+// Throws a TypeError that names the offending option of an SSEConnectOptions object.
+export function validate_options(options, forStream) {
+  if (options === undefined || options === null) return;
+  if (!isObject(options)) fail(`options must be an object, got ${describe(options)}`);
+  for (const [key, value] of Object.entries(options)) {
+    if (!Object.hasOwn(TYPES, key)) fail(`unknown option "${key}"`);
+    if (value === undefined) continue;
+    if (forStream && NOT_FOR_STREAM.includes(key)) {
+      fail(`${key} is not used by stream(): the iterator yields the messages`);
+    }
+    const type = TYPES[key];
+    if (!fits(type, value)) fail(`${key} must be ${EXPECTED[type]}, got ${describe(value)}`);
+    if (type === "events") {
+      for (const [name, handler] of Object.entries(value)) {
+        if (typeof handler !== "function") {
+          fail(`events["${name}"] must be a function, got ${describe(handler)}`);
+        }
+      }
+    }
+  }
+}
+
+// An SSEError: a real Error (with a stack) carrying kind, data and readyState.
+export function sse_error(kind, message, data, readyState) {
+  const error = new Error(message);
+  error.name = "SSEError";
+  error.kind = kind;
+  if (data !== undefined) error.data = data;
+  error.readyState = readyState;
+  return error;
+}
+
+// Gives the iterator's class `[Symbol.asyncIterator]() { return this }`, so `for await` takes it.
+export function make_async_iterable(iterator) {
+  const proto = Object.getPrototypeOf(iterator);
+  if (!proto[Symbol.asyncIterator]) {
+    proto[Symbol.asyncIterator] = function () {
+      return this;
+    };
+  }
+  return iterator;
+}
