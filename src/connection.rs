@@ -230,7 +230,12 @@ impl<T: 'static> Connection<T> {
         self.retries.set(0);
         match self.open_transport(&url) {
             Ok(transport) => *self.transport.borrow_mut() = Some(transport),
-            Err(message) => self.report(SseError::InvalidUrl(message)),
+            Err(message) => {
+                // The new URL was refused: the connection is over.
+                self.close_reason
+                    .set(Some(CloseReason::Failed(FailReason::Refused)));
+                self.report(SseError::InvalidUrl(message));
+            }
         }
     }
 }

@@ -53,8 +53,12 @@ mod decode;
 mod error;
 mod guard;
 mod handler;
+#[cfg(any(feature = "yew", feature = "leptos", test))]
+mod hooks;
 #[cfg(feature = "js")]
 mod js;
+#[cfg(feature = "leptos")]
+pub mod leptos;
 mod message;
 mod options;
 mod ready_state;
@@ -63,6 +67,8 @@ mod service;
 mod stream;
 mod transport;
 mod url;
+#[cfg(feature = "yew")]
+pub mod yew;
 
 pub use error::{CloseReason, FailReason, SseError};
 pub use message::Message;

@@ -1,6 +1,7 @@
 //! `wasm-sse-server`: the SSE server the wasm-sse tests and demo talk to.
 //! This file holds the command line and the startup/shutdown logic.
 
+mod bench;
 mod chat;
 mod cors;
 mod scenarios;
@@ -11,7 +12,6 @@ mod stream;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -21,23 +21,26 @@ use axum::{middleware, Router};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::static_files::Mount;
 use crate::stats::Stats;
 
-const USAGE: &str =
-    "usage: wasm-sse-server [--host 127.0.0.1] [--port N] [--static DIR]... [--exit-with-stdin]";
+const USAGE: &str = "usage: wasm-sse-server [--host 127.0.0.1] [--port N] [--static DIR]... \
+     [--mount /PREFIX=DIR]... [--exit-with-stdin]";
 
 /// State shared by all handlers.
 #[derive(Clone)]
 pub struct AppState {
     stats: Stats,
-    static_dirs: Arc<Vec<PathBuf>>,
+    /// Where static files come from, in lookup order (see `static_files`).
+    mounts: Arc<Vec<Mount>>,
 }
 
 /// Parsed command line.
 struct Options {
     host: String,
     port: u16,
-    static_dirs: Vec<PathBuf>,
+    /// `--static DIR` (served at `/`) and `--mount /PREFIX=DIR`, in the order given.
+    mounts: Vec<Mount>,
     exit_with_stdin: bool,
 }
 
@@ -45,7 +48,7 @@ fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         host: "127.0.0.1".to_owned(),
         port: 0,
-        static_dirs: Vec::new(),
+        mounts: Vec::new(),
         exit_with_stdin: false,
     };
     let mut port = None;
@@ -55,7 +58,8 @@ fn parse_args() -> Result<Options, String> {
         match arg.as_str() {
             "--host" => options.host = value()?,
             "--port" => port = Some(value()?),
-            "--static" => options.static_dirs.push(value()?.into()),
+            "--static" => options.mounts.push(Mount::root(value()?.into())),
+            "--mount" => options.mounts.push(Mount::parse(&value()?)?),
             "--exit-with-stdin" => options.exit_with_stdin = true,
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument {arg}")),
@@ -77,6 +81,7 @@ fn router(state: AppState) -> Router {
         .route("/sse/status/{code}", get(scenarios::status))
         .route("/sse/{scenario}", get(scenarios::scenario))
         .route("/api/chat", get(chat::handler))
+        .merge(bench::routes())
         .fallback(static_files::serve)
         .with_state(state)
         // Added last so it also wraps the fallback and 404/405 answers.
@@ -148,9 +153,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> std::io::Result<()> {
+    let mut mounts = options.mounts;
+    static_files::sort_mounts(&mut mounts);
     let state = AppState {
         stats: Stats::default(),
-        static_dirs: Arc::new(options.static_dirs),
+        mounts: Arc::new(mounts),
     };
     let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
     let address: SocketAddr = listener.local_addr()?;

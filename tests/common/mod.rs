@@ -198,3 +198,73 @@ pub fn recorded(log: &Log) -> SseOptions<Chunk> {
 pub fn strings(entries: &[&str]) -> Vec<String> {
     entries.iter().map(|e| e.to_string()).collect()
 }
+
+// What the hook tests (Yew, Leptos) share: a page to mount components on, and reading it.
+
+/// A fresh, empty `<div>` appended to the page's body, to mount a component in.
+pub fn fresh_div() -> web_sys::HtmlElement {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .expect("a page with a document");
+    let div: web_sys::HtmlElement = document
+        .create_element("div")
+        .expect("a div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("a body")
+        .append_child(&div)
+        .expect("the div is appended");
+    div
+}
+
+/// The text of the first element matching `selector` inside `root` (`""` if there is none).
+pub fn text_of(root: &web_sys::Element, selector: &str) -> String {
+    root.query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
+}
+
+/// Clicks the first element matching `selector` inside `root`.
+pub fn click(root: &web_sys::Element, selector: &str) {
+    root.query_selector(selector)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no {selector} to click"))
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+}
+
+/// Waits until the element matching `selector` inside `root` reads `expected`.
+pub async fn wait_for_text(
+    root: &web_sys::Element,
+    selector: &str,
+    expected: &str,
+    timeout_ms: u32,
+) {
+    let what = format!("{selector} to read {expected:?}");
+    wait_until(&what, timeout_ms, || text_of(root, selector) == expected).await;
+}
+
+/// The chat endpoint's URL for `prompt` and `run`, with extra query parameters.
+pub fn chat_url(prompt: &str, run: &str, query: &str) -> String {
+    let prompt = String::from(js_sys::encode_uri_component(prompt));
+    let extra = if query.is_empty() {
+        String::new()
+    } else {
+        format!("&{query}")
+    };
+    format!("{SERVER}/api/chat?q={prompt}&run={run}{extra}")
+}
+
+impl Log {
+    /// Appends `entry` unless it repeats the last entry (a re-render that changed nothing).
+    pub fn push_changed(&self, entry: impl Into<String>) {
+        let entry = entry.into();
+        if self.0.borrow().last() != Some(&entry) {
+            self.push(entry);
+        }
+    }
+}

@@ -1,6 +1,10 @@
 //! `cargo xtask`: the project's tasks in plain Rust (the alias is in
 //! `.cargo/config.toml`).
 
+mod bench;
+mod demo;
+mod example;
+mod npm_tests;
 mod pkg;
 mod server;
 mod setup;
@@ -14,6 +18,14 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  bench    throughput, latency, memory and size against raw EventSource and the peers, in
+           headless Chromium; writes docs/benchmarks.md, docs/benchmarks.svg, bench/results.json
+           [--smoke] (few messages, one run; writes under target/bench/smoke/ instead)
+           [--report] (rewrites docs/benchmarks.md and .svg from bench/results.json)
+  demo     build the npm package and serve the streaming chat demo (www/) until Ctrl-C
+           [--port N] (default 8080 or env PORT; 0 = a free port; the address is the first line)
+  example  build an example app (yew-chat, leptos-chat) and serve it until Ctrl-C
+           <yew-chat|leptos-chat> [--port N] (default 8080 or env PORT)
   pkg      build the npm package into pkg/ (wasm-bindgen, wasm-opt, package.json from pkg-template/)
   setup    install the wasm target, wasm-bindgen-cli, browsers and drivers (skips what is there)
   test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
@@ -30,7 +42,9 @@ fn main() -> ExitCode {
         "test" => test::run_test(rest),
         // Planned: `pkg` (npm package), `demo` (serve the demo page), `bench`.
         "pkg" if rest.is_empty() => pkg::build().map(|_| true),
-        "demo" | "bench" => Err(format!("`{command}` is not implemented yet")),
+        "demo" => demo::run_demo(rest),
+        "example" => example::run_example(rest),
+        "bench" => bench::run_bench(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(true)

@@ -59,7 +59,11 @@ pub fn build() -> Result<PathBuf> {
             "--enable-reference-types",
             "--enable-mutable-globals",
         ])
-        .args(["--enable-multivalue", "--strip-debug", "--strip-target-features"])
+        .args([
+            "--enable-multivalue",
+            "--strip-debug",
+            "--strip-target-features",
+        ])
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
@@ -83,10 +87,18 @@ fn minify_js(out: &Path) -> Result {
     let esbuild = npm_bin("esbuild")?;
     let mut files = vec![out.join("wasm_sse.js")];
     files.extend(files_under(&out.join("snippets")));
-    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "js")) {
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "js"))
+    {
         run(Command::new(&esbuild)
             .arg(file)
-            .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+            .args([
+                "--minify",
+                "--format=esm",
+                "--log-level=warning",
+                "--allow-overwrite",
+            ])
             .arg(format!("--outfile={}", file.display())))?;
     }
     Ok(())
@@ -137,9 +149,11 @@ fn crate_version(manifest: &str) -> Result<String> {
 /// surface free of `any` without changing what is allowed.
 fn strip_any(dts: &Path) -> Result {
     let text = read(dts)?;
-    let text = text
-        .replace("=> any", "=> unknown")
-        .replace(": any;", ": unknown;");
+    let text = [": any,", ": any)", ": any;", "=> any"]
+        .iter()
+        .fold(text, |text, any| {
+            text.replace(any, &any.replace("any", "unknown"))
+        });
     fs::write(dts, text).map_err(|e| format!("cannot write {}: {e}", dts.display()))
 }
 

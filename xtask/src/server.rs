@@ -4,6 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -12,6 +13,9 @@ use crate::util::{self, run, Result};
 
 /// What the server prints first; the rest of the line is its base URL.
 const LISTENING: &str = "wasm-sse-server listening on ";
+
+/// How many servers this process has started (for their log names).
+static STARTED: AtomicUsize = AtomicUsize::new(0);
 
 /// A running server. Dropping it stops the server and waits for it.
 pub struct Server {
@@ -22,6 +26,11 @@ pub struct Server {
 
 /// Builds the server and starts it on a free port.
 pub fn start() -> Result<Server> {
+    start_with(&[])
+}
+
+/// Like [`start`], also serving `static_dirs` at `/` (the first holding a path wins).
+pub fn start_with(static_dirs: &[&Path]) -> Result<Server> {
     run(util::cargo().args(["build", "-p", "wasm-sse-server"]))?;
     let exe = util::target_dir().join("debug").join("wasm-sse-server");
     let mut cmd = Command::new(&exe);
@@ -29,12 +38,20 @@ pub fn start() -> Result<Server> {
     cmd.args(["--port", "0", "--exit-with-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped());
+    for dir in static_dirs {
+        cmd.arg("--static").arg(dir);
+    }
     println!("$ {}", util::show(&cmd));
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
 
-    let log = util::target_dir().join("xtask").join("server.log");
+    // One log per server of this run, since several may run at once.
+    let name = match STARTED.fetch_add(1, Ordering::Relaxed) {
+        0 => "server.log".to_string(),
+        n => format!("server-{}.log", n + 1),
+    };
+    let log = util::target_dir().join("xtask").join(name);
     let stdout = child.stdout.take().expect("stdout is piped");
     let first_line = drain_stdout(stdout, &log)?;
     // From here on the guard owns the child, so every early return stops it.

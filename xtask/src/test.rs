@@ -5,6 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::bench;
+use crate::npm_tests;
 use crate::server::{self, Server};
 use crate::setup::{self, WASM_TARGET};
 use crate::util::{self, run, which, Result};
@@ -118,7 +120,26 @@ pub fn run_test(args: &[String]) -> Result<bool> {
                 "clippy -p wasm-sse --target {WASM_TARGET} --all-targets -- -D warnings"
             ))
         })?;
+        pipeline.step("cargo clippy (wasm32, yew + leptos)", || {
+            cargo(&format!(
+                "clippy -p wasm-sse --target {WASM_TARGET} --all-targets --features yew,leptos -- -D warnings"
+            ))
+        })?;
+        pipeline.step(
+            "no Yew or Leptos without their features",
+            no_framework_by_default,
+        )?;
+        pipeline.step("example apps build (wasm32)", || {
+            cargo(&format!(
+                "build --target {WASM_TARGET} -p yew-chat -p leptos-chat"
+            ))
+        })?;
         pipeline.step("cargo test (native)", || cargo("test --workspace"))?;
+        pipeline.step("hooks (native): rustdoc examples, Leptos ssr", || {
+            cargo("test -p wasm-sse --doc --features yew,leptos")?;
+            cargo("clippy -p wasm-sse --all-targets --features ssr -- -D warnings")?;
+            cargo("test -p wasm-sse --features ssr --test leptos_ssr")
+        })?;
         // The guard lives until the end of this closure, then stops the server.
         let server = pipeline.step("start the SSE test server", || {
             let server = server::start()?;
@@ -127,9 +148,34 @@ pub fn run_test(args: &[String]) -> Result<bool> {
         })?;
         for &browser in &options.browsers {
             pipeline.step(&format!("browser tests ({})", browser.name()), || {
-                browser_tests(browser, &server)
+                browser_tests(browser, &server, &[])
             })?;
         }
+        // The framework hooks, in Chromium only.
+        if options.browsers.contains(&Browser::Chromium) {
+            for (feature, test) in HOOK_TESTS {
+                pipeline.step(&format!("{feature} hook tests (chromium)"), || {
+                    browser_tests(
+                        Browser::Chromium,
+                        &server,
+                        &["--features", feature, "--test", test],
+                    )
+                })?;
+            }
+        }
+        pipeline.step("npm package (vite, plain page, tsc)", || {
+            let server = server::start_with(&[&util::root()])?;
+            npm_tests::run(&server.url)
+        })?;
+        // Starts `cargo xtask demo --port 0` itself and drives Chromium through the page.
+        pipeline.step("demo end-to-end (playwright)", || {
+            run(std::process::Command::new("node")
+                .args(["--test", "tests/e2e/demo.test.mjs"])
+                .current_dir(util::root()))
+        })?;
+        // Few messages, one run, outputs under target/bench/smoke/: every contender must
+        // complete with every message; nothing is timed.
+        pipeline.step("bench smoke", || bench::run(true))?;
         Some(())
     })();
     pipeline.summary();
@@ -141,9 +187,51 @@ fn cargo(args: &str) -> Result {
     run(util::cargo().args(args.split_whitespace()))
 }
 
-/// `cargo test` for the wasm target; the cargo runner
+/// The hook test suites: (feature, test target).
+const HOOK_TESTS: [(&str, &str); 2] = [("yew", "yew_hooks"), ("leptos", "leptos_hooks")];
+
+/// `cargo tree` of the library for wasm32 with no features must hold no Yew or Leptos crate;
+/// with both features it must hold both, which shows the check can see them.
+fn no_framework_by_default() -> Result {
+    let tree = |features: &[&str]| -> Result<String> {
+        let mut cmd = util::cargo();
+        cmd.args(["tree", "-p", "wasm-sse", "--target", WASM_TARGET])
+            .args(["-e", "normal", "--prefix", "none", "--no-default-features"])
+            .args(features);
+        println!("$ {}", util::show(&cmd));
+        util::output(&mut cmd).ok_or_else(|| format!("`{}` failed", util::show(&cmd)))
+    };
+    let bare = frameworks_in(&tree(&[])?);
+    if !bare.is_empty() {
+        return Err(format!("without features the library pulls in {bare:?}"));
+    }
+    let full = frameworks_in(&tree(&["--features", "yew,leptos"])?);
+    if !(full.contains(&"yew".to_string()) && full.contains(&"leptos".to_string())) {
+        return Err(format!(
+            "with both features the tree should hold yew and leptos, found {full:?}"
+        ));
+    }
+    println!("no features: neither Yew nor Leptos; --features yew,leptos: {full:?}");
+    Ok(())
+}
+
+/// The Yew and Leptos crates (`yew`, `yew-macro`, `leptos_dom`, ...) in a `cargo tree
+/// --prefix none` listing, each once.
+fn frameworks_in(tree: &str) -> Vec<String> {
+    let mut found: Vec<String> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| name.starts_with("yew") || name.starts_with("leptos"))
+        .map(str::to_string)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `cargo test` for the wasm target (plus `extra` arguments); the cargo runner
 /// (wasm-bindgen-test-runner) drives the browser headless.
-fn browser_tests(browser: Browser, server: &Server) -> Result {
+fn browser_tests(browser: Browser, server: &Server, extra: &[&str]) -> Result {
     let config = util::target_dir()
         .join("xtask")
         .join(format!("webdriver-{}.json", browser.name()));
@@ -153,6 +241,7 @@ fn browser_tests(browser: Browser, server: &Server) -> Result {
 
     let mut cmd = util::cargo();
     cmd.args(["test", "-p", "wasm-sse", "--target", WASM_TARGET])
+        .args(extra)
         // Read by the tests at compile time (option_env!).
         .env("SSE_TEST_URL", &server.url)
         .env("WASM_BINDGEN_TEST_TIMEOUT", &timeout)
@@ -244,6 +333,13 @@ mod tests {
         assert!(options.skip_setup);
         let options = parse_args(&args(&["--browser=chromium"])).unwrap();
         assert_eq!(options.browsers, [Browser::Chromium]);
+    }
+
+    #[test]
+    fn finds_framework_crates_in_a_tree() {
+        let tree = "wasm-sse v0.1.0 (/w)\nyew v0.23.0\nyew-macro v0.23.0\nleptos_dom v0.8.8\nyew v0.23.0 (*)\nserde v1.0.0\n";
+        assert_eq!(frameworks_in(tree), ["leptos_dom", "yew", "yew-macro"]);
+        assert!(frameworks_in("wasm-sse v0.1.0 (/w)\njs-sys v0.3.80\n").is_empty());
     }
 
     #[test]

@@ -68,6 +68,22 @@ pub fn run(cmd: &mut Command) -> Result {
     }
 }
 
+/// Like [`run`], but keeps our stdout clean for a command whose stdout is read by tools
+/// (`cargo xtask demo` says its address in its first line): the `$ cmd` line and the child's
+/// own stdout both go to stderr.
+pub fn run_to_stderr(cmd: &mut Command) -> Result {
+    eprintln!("$ {}", show(cmd));
+    let status = cmd
+        .stdout(std::io::stderr())
+        .status()
+        .map_err(|e| format!("cannot start `{}`: {e}", show(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", show(cmd)))
+    }
+}
+
 /// Runs a command quietly and returns its stdout if it exited with 0.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.stderr(Stdio::null()).output().ok()?;

@@ -1,0 +1,407 @@
+// The benchmark page's harness (driven by bench/run.mjs through `window.bench`).
+//
+// Every contender runs in this one page against the same server (same origin), one at a time.
+// A contender is `async (url, latency) => stats`: it connects to `url`, reads every message
+// (`{"i","t","status","pad"}`), checks the order, and stops at the message with status 1; stats
+// are `{ count, ms, bytes, outOfOrder, latencies? }` (`ms` from connect to completion;
+// `latencies` in µs from the server's stamp to the user's callback, when asked for).
+//
+// The page counts EventSource objects and their listeners before any contender loads: the
+// global `EventSource` becomes a subclass that remembers (weakly) every instance, and
+// `EventTarget.prototype.addEventListener/removeEventListener` keep track of what is attached to
+// an EventSource.
+
+// ---- instrumentation (must run before any contender is imported) ----
+
+const NativeEventSource = globalThis.EventSource;
+/** Every EventSource created, weakly. */
+const sources = new Set();
+/** EventSource -> Map(type -> Set(listener)): what is attached now. */
+const attached = new WeakMap();
+const counters = { created: 0, added: 0, removed: 0 };
+
+class CountedEventSource extends NativeEventSource {
+  constructor(url, init) {
+    super(url, init);
+    counters.created += 1;
+    sources.add(new WeakRef(this));
+  }
+}
+globalThis.EventSource = CountedEventSource;
+
+const nativeAdd = EventTarget.prototype.addEventListener;
+const nativeRemove = EventTarget.prototype.removeEventListener;
+EventTarget.prototype.addEventListener = function (type, listener, options) {
+  if (this instanceof NativeEventSource && listener) {
+    let byType = attached.get(this);
+    if (!byType) attached.set(this, (byType = new Map()));
+    let set = byType.get(type);
+    if (!set) byType.set(type, (set = new Set()));
+    if (!set.has(listener)) {
+      set.add(listener);
+      counters.added += 1;
+    }
+  }
+  return nativeAdd.call(this, type, listener, options);
+};
+EventTarget.prototype.removeEventListener = function (type, listener, options) {
+  if (this instanceof NativeEventSource) {
+    const set = attached.get(this)?.get(type);
+    if (set?.delete(listener)) counters.removed += 1;
+  }
+  return nativeRemove.call(this, type, listener, options);
+};
+
+/** What the page holds now: EventSources not yet garbage-collected, open ones, listeners. */
+function census() {
+  let alive = 0;
+  let open = 0;
+  let listenersOnAlive = 0;
+  for (const ref of sources) {
+    const source = ref.deref();
+    if (!source) {
+      sources.delete(ref);
+      continue;
+    }
+    alive += 1;
+    if (source.readyState !== 2) open += 1;
+    for (const set of attached.get(source)?.values() ?? []) listenersOnAlive += set.size;
+  }
+  return {
+    created: counters.created,
+    alive,
+    open,
+    listenersAttached: counters.added - counters.removed,
+    listenersOnAlive,
+  };
+}
+
+// ---- shared helpers ----
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const timeOrigin = performance.timeOrigin;
+/** The server's clock: UNIX time in µs. */
+const nowMicros = () => (timeOrigin + performance.now()) * 1000;
+
+/** Forced garbage collection (Chromium with --js-flags=--expose-gc), a few times with pauses so
+ * finalizers and closed connections settle. */
+async function collect() {
+  if (typeof globalThis.gc !== "function") throw new Error("gc() is not exposed (--js-flags=--expose-gc)");
+  for (let round = 0; round < 4; round += 1) {
+    await sleep(30);
+    globalThis.gc();
+  }
+  await sleep(30);
+}
+
+/** Bookkeeping of one run, the same for every JS contender (the Rust ones mirror it). */
+class Run {
+  constructor(latency) {
+    this.latency = latency;
+    this.latencies = latency ? [] : undefined;
+    this.start = performance.now();
+    this.end = 0;
+    this.count = 0;
+    this.next = 0;
+    this.outOfOrder = 0;
+    this.bytes = 0;
+  }
+
+  record(i, t, pad) {
+    if (this.latency) this.latencies.push(nowMicros() - t);
+    if (i !== this.next) this.outOfOrder += 1;
+    this.next = i + 1;
+    this.count += 1;
+    this.bytes += pad;
+  }
+
+  finish() {
+    this.end = performance.now();
+  }
+
+  stats() {
+    const { count, bytes, outOfOrder, latencies } = this;
+    return { count, ms: this.end - this.start, bytes, outOfOrder, latencies };
+  }
+}
+
+// ---- the contenders ----
+
+/** Plain EventSource + JSON.parse + a hand-written completion check: the floor. */
+function raw(url, latency) {
+  return new Promise((resolve, reject) => {
+    const run = new Run(latency);
+    const source = new EventSource(url);
+    source.onmessage = (event) => {
+      const data = JSON.parse(event.data);
+      run.record(data.i, data.t, data.pad.length);
+      if (data.status === 1) {
+        run.finish();
+        source.close();
+        resolve(run.stats());
+      }
+    };
+    source.onerror = () => {
+      source.close();
+      reject(new Error(`raw: error event (readyState ${source.readyState})`));
+    };
+  });
+}
+
+/** wasm-sse's JS API (`SSEService` from the npm package). */
+function jsApi(SSEService) {
+  return (url, latency) => {
+    const sse = new SSEService();
+    return new Promise((resolve, reject) => {
+      const run = new Run(latency);
+      sse.connect(url, {
+        onMessage: (data) => run.record(data.i, data.t, data.pad.length),
+        isFinal: (data) => data.status === 1,
+        onComplete: () => {
+          run.finish();
+          resolve(run.stats());
+        },
+        onError: (error) => reject(error),
+      });
+    }).finally(() => sse.free());
+  };
+}
+
+/** reconnecting-eventsource: an EventSource wrapper that reconnects. */
+function reconnecting(ReconnectingEventSource) {
+  return (url, latency) =>
+    new Promise((resolve, reject) => {
+      const run = new Run(latency);
+      const source = new ReconnectingEventSource(url, { max_retry_time: 3000 });
+      source.onmessage = (event) => {
+        const data = JSON.parse(event.data);
+        run.record(data.i, data.t, data.pad.length);
+        if (data.status === 1) {
+          run.finish();
+          source.close();
+          resolve(run.stats());
+        }
+      };
+      source.onerror = () => {
+        source.close();
+        reject(new Error("reconnecting-eventsource: error event"));
+      };
+    });
+}
+
+/** @microsoft/fetch-event-source: fetch + a streaming parser in JS. */
+function fetchSource(fetchEventSource) {
+  return (url, latency) =>
+    new Promise((resolve, reject) => {
+      const run = new Run(latency);
+      const abort = new AbortController();
+      fetchEventSource(url, {
+        signal: abort.signal,
+        openWhenHidden: true,
+        onmessage(event) {
+          const data = JSON.parse(event.data);
+          run.record(data.i, data.t, data.pad.length);
+          if (data.status === 1) {
+            run.finish();
+            abort.abort();
+            resolve(run.stats());
+          }
+        },
+        onclose() {
+          reject(new Error("fetch-event-source: closed before the final message"));
+        },
+        onerror(error) {
+          reject(error);
+          throw error; // no retry
+        },
+      }).catch(reject);
+    });
+}
+
+// ---- loading ----
+
+const status = document.getElementById("status");
+
+const [pkg, pkgNamed, rust, peerReconnecting, peerFetch] = await Promise.all([
+  import("/wasm-sse/wasm_sse.js"),
+  import("/wasm-sse-named/wasm_sse.js"),
+  import("/rust/wasm_sse_bench.js"),
+  import("/peers/reconnecting-eventsource.js"),
+  import("/peers/fetch-event-source.js"),
+]);
+const [pkgWasm, , rustWasm] = await Promise.all([pkg.default(), pkgNamed.default(), rust.default()]);
+
+/** name -> contender. The extras (not in the tables, only profiled): `js-named` is the JS API
+ * built with function names; `rust-typed-preserve` keeps the large text as a JS string. */
+const contenders = {
+  raw,
+  js: jsApi(pkg.SSEService),
+  "rust-typed": (url, latency) => rust.run_typed(url, latency),
+  "rust-untyped": (url, latency) => rust.run_untyped(url, latency),
+  gloo: (url, latency) => rust.run_gloo(url, latency),
+  "reconnecting-eventsource": reconnecting(peerReconnecting.default),
+  "fetch-event-source": fetchSource(peerFetch.fetchEventSource),
+  "js-named": jsApi(pkgNamed.SSEService),
+  "rust-typed-preserve": (url, latency) => rust.run_typed_preserve(url, latency),
+};
+const EXTRAS = ["js-named", "rust-typed-preserve"];
+
+function contender(name) {
+  const run = contenders[name];
+  if (!run) throw new Error(`unknown contender ${name}`);
+  return run;
+}
+
+/** Runs `promise` against a time limit. */
+async function limited(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no completion within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+let runs = 0;
+
+// ---- the measures ----
+
+/** One throughput run: `count` messages of `bytes` bytes, as fast as the server writes them.
+ * (The driver calls `collect()` first, separately, so it can read the page's CPU counters
+ * between the two.) */
+async function throughput(name, count, bytes, limitMs = 120_000) {
+  const url = `/bench/stream?count=${count}&bytes=${bytes}&run=${name}-${(runs += 1)}`;
+  const stats = await limited(contender(name)(url, false), limitMs, `${name} throughput`);
+  const { latencies, ...rest } = stats;
+  return { ...rest, rate: stats.count / (stats.ms / 1000) };
+}
+
+/** One latency run: `count` messages `interval` ms apart; percentiles in ms. */
+async function latency(name, count, interval, limitMs = 120_000) {
+  const url = `/bench/trickle?count=${count}&interval=${interval}&bytes=100&run=${name}-${(runs += 1)}`;
+  const stats = await limited(contender(name)(url, true), limitMs, `${name} latency`);
+  const sorted = Float64Array.from(stats.latencies).sort();
+  const ms = (micros) => micros / 1000;
+  return {
+    count: stats.count,
+    outOfOrder: stats.outOfOrder,
+    p50: ms(percentile(sorted, 50)),
+    p99: ms(percentile(sorted, 99)),
+    max: ms(sorted[sorted.length - 1]),
+    mean: ms(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+  };
+}
+
+/** One connect / first message / close cycle with a plain EventSource. */
+function rawCycle(url) {
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(url);
+    source.onmessage = () => {
+      source.close();
+      resolve();
+    };
+    source.onerror = () => {
+      source.close();
+      reject(new Error("raw cycle: error event"));
+    };
+  });
+}
+
+/** One `SSEService` created, connected until its first message, disconnected and freed. */
+async function jsObject(url) {
+  const sse = new pkg.SSEService();
+  try {
+    await new Promise((resolve, reject) => {
+      sse.connect(url, { onMessage: () => resolve(), onError: (error) => reject(error) });
+    });
+    sse.disconnect();
+  } finally {
+    sse.free();
+  }
+}
+
+const cycleKinds = {
+  // `n` connect/disconnect cycles of one Rust `SseService`, in its own wasm module.
+  rust: {
+    memory: () => rustWasm.memory.buffer.byteLength,
+    cycles: (url, n) => rust.cycles(url, n),
+  },
+  // `n` JS `SSEService` objects, each created, used and freed, in the npm package's module.
+  js: {
+    memory: () => pkgWasm.memory.buffer.byteLength,
+    cycles: async (url, n) => {
+      for (let k = 0; k < n; k += 1) await jsObject(`${url}&cycle=${k}`);
+      return n;
+    },
+  },
+  // The same cycles with plain EventSource objects: the browser's own share of the growth.
+  raw: {
+    memory: () => 0,
+    cycles: async (url, n) => {
+      for (let k = 0; k < n; k += 1) await rawCycle(`${url}&cycle=${k}`);
+      return n;
+    },
+  },
+};
+
+async function snapshot(kind) {
+  await collect();
+  // The census drops the page's own records of collected EventSources; collect again so they
+  // do not count as the contender's heap.
+  const counts = census();
+  await collect();
+  return {
+    wasm: cycleKinds[kind].memory(),
+    heap: performance.memory.usedJSHeapSize,
+    ...counts,
+  };
+}
+
+/** Memory growth over `n` cycles, after `warm` warm-up cycles; the census after a forced GC. */
+async function memory(kind, n, warm, limitMs = 300_000) {
+  const { cycles } = cycleKinds[kind];
+  const url = `/bench/hold?bytes=100&run=memory-${kind}-${(runs += 1)}`;
+  if (warm > 0) await limited(cycles(url, warm), limitMs, `${kind} warm-up cycles`);
+  const before = await snapshot(kind);
+  const started = performance.now();
+  const done = await limited(cycles(url, n), limitMs, `${kind} cycles`);
+  const ms = performance.now() - started;
+  const after = await snapshot(kind);
+  return {
+    cycles: done,
+    ms,
+    wasmGrowth: after.wasm - before.wasm,
+    heapGrowth: after.heap - before.heap,
+    wasmAfter: after.wasm,
+    heapAfter: after.heap,
+    sourcesCreated: after.created - before.created,
+    sourcesAlive: after.alive,
+    sourcesOpen: after.open,
+    listenersAttached: after.listenersAttached - before.listenersAttached,
+    listenersOnAliveSources: after.listenersOnAlive,
+  };
+}
+
+globalThis.bench = {
+  names: Object.keys(contenders).filter((name) => !EXTRAS.includes(name)),
+  collect,
+  throughput,
+  latency,
+  memory,
+  info: () => ({
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    preciseMemory: typeof performance.memory?.usedJSHeapSize === "number",
+    gc: typeof globalThis.gc === "function",
+  }),
+};
+status.textContent = "ready";

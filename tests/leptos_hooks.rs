@@ -1,0 +1,343 @@
+//! The Leptos functions in a real browser (Chromium), mounted against the SSE test server.
+//! Run by `cargo xtask test`: `cargo test --target wasm32-unknown-unknown --features leptos --test leptos_hooks`.
+#![cfg(all(target_arch = "wasm32", feature = "leptos"))]
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use common::*;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use serde::Deserialize;
+use wasm_bindgen_test::*;
+use wasm_sse::leptos::{use_sse, use_sse_with_options, UseSseOptions, UseSseReturn};
+use wasm_sse::{CloseReason, FailReason, ReadyState, ReconnectInfo, SseOptions};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
+const NO_RECONNECT_GRACE_MS: u32 = 400;
+
+#[derive(Clone, Debug, Deserialize)]
+struct Token {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    status: u8,
+}
+
+/// `"Open"`, `"Closed Completed"`, `"Connecting reconnecting 1"`: what a status line shows.
+fn describe(
+    ready_state: ReadyState,
+    close_reason: Option<CloseReason>,
+    reconnecting: Option<ReconnectInfo>,
+) -> String {
+    let mut text = format!("{ready_state:?}");
+    if let Some(reason) = close_reason {
+        text += &format!(" {reason:?}");
+    }
+    if let Some(info) = reconnecting {
+        text += &format!(" reconnecting {}", info.attempt);
+    }
+    text
+}
+
+/// The streaming answer: every chunk if `keep`, else the latest one. Each state it shows is
+/// recorded into `probe`.
+#[component]
+fn Answer(url: Signal<String>, keep: bool, immediate: bool, probe: Log) -> impl IntoView {
+    let options =
+        UseSseOptions::new(|| SseOptions::<Token>::json().complete_when(|token| token.status == 1))
+            .keep_messages(keep)
+            .immediate(immediate);
+    let UseSseReturn {
+        ready_state,
+        message,
+        messages,
+        error,
+        close_reason,
+        reconnecting,
+        open,
+        close,
+    } = use_sse_with_options(url, options);
+    let state =
+        Signal::derive(move || describe(ready_state.get(), close_reason.get(), reconnecting.get()));
+    Effect::new(move |_| probe.push_changed(state.get()));
+    let text = move || {
+        if keep {
+            messages.with(|all| all.iter().map(|m| m.data.text.clone()).collect::<String>())
+        } else {
+            message.with(|m| m.as_ref().map(|m| m.data.text.clone()).unwrap_or_default())
+        }
+    };
+    view! {
+        <div>
+            <p class="state">{state}</p>
+            <p class="text">{text}</p>
+            <p class="count">{move || messages.with(Vec::len)}</p>
+            <p class="error">{move || error.get().map(|e| e.to_string()).unwrap_or_default()}</p>
+            <button class="close" on:click=move |_| close()>"Stop"</button>
+            <button class="reconnect" on:click=move |_| open()>"Again"</button>
+        </div>
+    }
+}
+
+/// A mounted `Answer`; dropping it unmounts the component.
+struct Mounted {
+    div: web_sys::HtmlElement,
+    url: RwSignal<String>,
+    probe: Log,
+    _app: Box<dyn std::any::Any>,
+}
+
+fn mount(url: &str) -> Mounted {
+    mount_with(url, true, true)
+}
+
+fn mount_with(url: &str, keep: bool, immediate: bool) -> Mounted {
+    let div = fresh_div();
+    let probe = Log::default();
+    let url_signal = Rc::new(Cell::new(None));
+    let app = {
+        let (url, url_signal, probe) = (url.to_owned(), Rc::clone(&url_signal), probe.clone());
+        mount_to(div.clone(), move || {
+            let url = RwSignal::new(url);
+            url_signal.set(Some(url));
+            view! { <Answer url=url.into() keep immediate probe /> }
+        })
+    };
+    Mounted {
+        div,
+        url: url_signal.get().expect("the component was created"),
+        probe,
+        _app: Box::new(app),
+    }
+}
+
+/// Waits until the component has rendered at least `count` messages.
+async fn wait_for_messages(div: &web_sys::HtmlElement, count: usize) {
+    let rendered = || text_of(div, ".count").parse::<usize>().unwrap_or(0);
+    wait_until(&format!("{count} messages"), 5000, || rendered() >= count).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_streamed_text_renders_and_the_completion_shows() {
+    let run = run_id("leptos-basic");
+    let app = mount(&url("basic", &run, ""));
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(text_of(&app.div, ".text"), "Hello, world!");
+    assert_eq!(text_of(&app.div, ".count"), "4");
+    assert_eq!(text_of(&app.div, ".error"), "");
+    assert_eq!(
+        app.probe.entries(),
+        strings(&["Connecting", "Open", "Closed Completed"]),
+        "the states the component showed"
+    );
+    assert_eq!(
+        stats(&run).await.requests,
+        1,
+        "a completion does not reconnect"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn without_keep_messages_only_the_latest_message_is_kept() {
+    let run = run_id("leptos-latest");
+    let app = mount_with(&url("trickle", &run, "count=3&interval=30"), false, true);
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+
+    assert_eq!(
+        text_of(&app.div, ".text"),
+        " world",
+        "the last message of three"
+    );
+    assert_eq!(text_of(&app.div, ".count"), "0", "no list unless asked for");
+}
+
+#[wasm_bindgen_test]
+async fn the_chat_answer_streams_in() {
+    let run = run_id("leptos-chat");
+    let app = mount(&chat_url("hi there", &run, "delay=2"));
+    wait_for_text(&app.div, ".state", "Closed Completed", 10_000).await;
+
+    let text = text_of(&app.div, ".text");
+    assert!(
+        text.starts_with("You asked: \u{201c}hi there\u{201d}. Server-Sent Events"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("could make the browser reconnect."),
+        "{text}"
+    );
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_connection_shows_reconnecting_then_resumes() {
+    let run = run_id("leptos-resume");
+    let app = mount(&url("resume", &run, ""));
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+
+    assert_eq!(text_of(&app.div, ".text"), "Hello, world! How are");
+    assert_eq!(
+        app.probe.entries(),
+        strings(&[
+            "Connecting",
+            "Open",
+            "Connecting reconnecting 1",
+            "Open",
+            "Closed Completed",
+        ])
+    );
+    assert_eq!(stats(&run).await.requests, 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_stream_fails_without_retrying() {
+    let run = run_id("leptos-500");
+    let app = mount(&url("status/500", &run, ""));
+    wait_for_text(&app.div, ".state", "Closed Failed(Refused)", 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        text_of(&app.div, ".error"),
+        wasm_sse::SseError::Failed(FailReason::Refused).to_string()
+    );
+    assert_eq!(
+        app.probe.entries(),
+        strings(&["Connecting", "Closed Failed(Refused)"])
+    );
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_closes_the_connection() {
+    let run = run_id("leptos-unmount");
+    let app = mount(&url("endless", &run, ""));
+    wait_for_messages(&app.div, 2).await;
+    assert_eq!(text_of(&app.div, ".state"), "Open");
+    drop(app);
+
+    let stats = wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
+    assert_eq!(stats.requests, 1);
+    sleep(NO_RECONNECT_GRACE_MS).await;
+    assert_eq!(
+        self::stats(&run).await.requests,
+        1,
+        "nothing reconnects after unmount"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn close_disconnects_and_open_starts_afresh() {
+    let run = run_id("leptos-close");
+    let app = mount(&url("endless", &run, ""));
+    wait_for_messages(&app.div, 1).await;
+
+    click(&app.div, ".close");
+    wait_for_text(&app.div, ".state", "Closed Disconnected", 2000).await;
+    wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
+    let count = text_of(&app.div, ".count");
+    sleep(200).await;
+    assert_eq!(
+        text_of(&app.div, ".count"),
+        count,
+        "nothing arrives after close"
+    );
+
+    click(&app.div, ".reconnect");
+    wait_until("a fresh list", 5000, || {
+        text_of(&app.div, ".state") == "Open" && text_of(&app.div, ".count") == "1"
+    })
+    .await;
+    assert_eq!(stats(&run).await.requests, 2);
+    assert_eq!(
+        app.probe.entries(),
+        strings(&[
+            "Connecting",
+            "Open",
+            "Closed Disconnected",
+            "Connecting",
+            "Open"
+        ])
+    );
+    drop(app);
+    wait_for_stats(&run, "the second client go away", |s| s.disconnects == 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_new_url_closes_the_old_connection_and_opens_the_new_one() {
+    let (first, second) = (run_id("leptos-url-1"), run_id("leptos-url-2"));
+    let app = mount(&url("endless", &first, ""));
+    wait_for_messages(&app.div, 1).await;
+
+    app.url.set(url("basic", &second, ""));
+    wait_for_stats(&first, "the first client go away", |s| s.disconnects == 1).await;
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(
+        text_of(&app.div, ".text"),
+        "Hello, world!",
+        "only the new stream's text"
+    );
+    assert_eq!(stats(&first).await.requests, 1);
+    assert_eq!(stats(&second).await.requests, 1);
+    let entries = app.probe.entries();
+    assert_eq!(
+        entries[entries.len() - 3..],
+        strings(&["Connecting", "Open", "Closed Completed"])
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_same_url_again_does_not_reconnect_but_an_empty_one_disconnects() {
+    let run = run_id("leptos-same");
+    let app = mount(&url("endless", &run, ""));
+    wait_for_messages(&app.div, 1).await;
+
+    app.url.set(url("endless", &run, ""));
+    sleep(200).await;
+    assert_eq!(
+        stats(&run).await.requests,
+        1,
+        "the same URL keeps its connection"
+    );
+
+    app.url.set(String::new());
+    wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
+    wait_for_text(&app.div, ".state", "Closed", 2000).await;
+    assert_eq!(text_of(&app.div, ".count"), "0");
+}
+
+#[wasm_bindgen_test]
+async fn without_immediate_nothing_connects_until_open() {
+    let run = run_id("leptos-lazy");
+    let app = mount_with(&url("basic", &run, ""), true, false);
+    sleep(300).await;
+    assert_eq!(text_of(&app.div, ".state"), "Closed");
+    assert_eq!(stats(&run).await.requests, 0);
+
+    click(&app.div, ".reconnect");
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(text_of(&app.div, ".text"), "Hello, world!");
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+/// The short form: JSON into the type, no completion rule (the browser would reconnect after
+/// the stream ends, so the component is unmounted once the messages are in).
+#[wasm_bindgen_test]
+async fn use_sse_decodes_json_with_the_defaults() {
+    let run = run_id("leptos-plain");
+    let div = fresh_div();
+    let target = format!("{SERVER}/sse/endless?run={run}");
+    let app = mount_to(div.clone(), move || {
+        let UseSseReturn { message, .. } = use_sse::<Token>(target);
+        view! { <p class="text">{move || message.with(|m| m.as_ref().map(|m| m.data.text.clone()))}</p> }
+    });
+    wait_until("a message", 5000, || !text_of(&div, ".text").is_empty()).await;
+    drop(app);
+    wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
+}

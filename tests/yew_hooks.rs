@@ -1,0 +1,373 @@
+//! The Yew hook in a real browser (Chromium), mounted against the SSE test server.
+//! Run by `cargo xtask test`: `cargo test --target wasm32-unknown-unknown --features yew --test yew_hooks`.
+#![cfg(all(target_arch = "wasm32", feature = "yew"))]
+
+mod common;
+
+use common::*;
+use serde::Deserialize;
+use wasm_bindgen_test::*;
+use wasm_sse::yew::{use_sse, use_sse_with_options, UseSseHandle, UseSseOptions};
+use wasm_sse::{FailReason, SseOptions};
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
+const NO_RECONNECT_GRACE_MS: u32 = 400;
+
+#[derive(Clone, Debug, Deserialize)]
+struct Token {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    status: u8,
+}
+
+/// Records what the component rendered; equal to any other, so it never re-renders anything.
+#[derive(Clone, Default)]
+struct Probe(Log);
+
+impl PartialEq for Probe {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct Props {
+    url: AttrValue,
+    #[prop_or(true)]
+    keep: bool,
+    #[prop_or(true)]
+    immediate: bool,
+    probe: Probe,
+}
+
+/// `"Open"`, `"Closed Completed"`, `"Connecting reconnecting 1"`: what a status line shows.
+fn describe(sse: &UseSseHandle<Token>) -> String {
+    let mut text = format!("{:?}", sse.ready_state());
+    if let Some(reason) = sse.close_reason() {
+        text += &format!(" {reason:?}");
+    }
+    if let Some(info) = sse.reconnecting() {
+        text += &format!(" reconnecting {}", info.attempt);
+    }
+    text
+}
+
+/// The streaming answer: every chunk if `keep`, else the latest one.
+#[component]
+fn Answer(props: &Props) -> Html {
+    let options =
+        UseSseOptions::new(|| SseOptions::<Token>::json().complete_when(|token| token.status == 1))
+            .keep_messages(props.keep)
+            .immediate(props.immediate);
+    let sse = use_sse_with_options(&props.url, options);
+    let state = describe(&sse);
+    props.probe.0.push_changed(state.clone());
+    let text: String = if props.keep {
+        sse.messages()
+            .iter()
+            .map(|m| m.data.text.as_str())
+            .collect()
+    } else {
+        sse.data()
+            .map(|token| token.text.clone())
+            .unwrap_or_default()
+    };
+    let error = sse.error().map(|e| e.to_string()).unwrap_or_default();
+    let close = {
+        let sse = sse.clone();
+        move |_| sse.close()
+    };
+    let reconnect = {
+        let sse = sse.clone();
+        move |_| sse.reconnect()
+    };
+    html! {
+        <div>
+            <p class="state">{state}</p>
+            <p class="text">{text}</p>
+            <p class="count">{sse.messages().len()}</p>
+            <p class="error">{error}</p>
+            <button class="close" onclick={close}>{"Stop"}</button>
+            <button class="reconnect" onclick={reconnect}>{"Again"}</button>
+        </div>
+    }
+}
+
+/// Waits until the component has rendered at least `count` messages.
+async fn wait_for_messages(div: &web_sys::HtmlElement, count: usize) {
+    let rendered = || text_of(div, ".count").parse::<usize>().unwrap_or(0);
+    wait_until(&format!("{count} messages"), 5000, || rendered() >= count).await;
+}
+
+fn mount(url: &str, probe: &Probe) -> (web_sys::HtmlElement, yew::AppHandle<Answer>) {
+    mount_with(Props {
+        url: url.to_owned().into(),
+        keep: true,
+        immediate: true,
+        probe: probe.clone(),
+    })
+}
+
+fn mount_with(props: Props) -> (web_sys::HtmlElement, yew::AppHandle<Answer>) {
+    let div = fresh_div();
+    let app = yew::Renderer::<Answer>::with_root_and_props(div.clone().into(), props).render();
+    (div, app)
+}
+
+#[wasm_bindgen_test]
+async fn the_streamed_text_renders_and_the_completion_shows() {
+    let (run, probe) = (run_id("yew-basic"), Probe::default());
+    let (div, app) = mount(&url("basic", &run, ""), &probe);
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(text_of(&div, ".text"), "Hello, world!");
+    assert_eq!(text_of(&div, ".count"), "4");
+    assert_eq!(text_of(&div, ".error"), "");
+    assert_eq!(
+        probe.0.entries(),
+        strings(&["Connecting", "Open", "Closed Completed"]),
+        "the states the component rendered"
+    );
+    assert_eq!(
+        stats(&run).await.requests,
+        1,
+        "a completion does not reconnect"
+    );
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn without_keep_messages_only_the_latest_message_is_kept() {
+    let (run, probe) = (run_id("yew-latest"), Probe::default());
+    let (div, app) = mount_with(Props {
+        url: url("trickle", &run, "count=3&interval=30").into(),
+        keep: false,
+        immediate: true,
+        probe: probe.clone(),
+    });
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+
+    assert_eq!(
+        text_of(&div, ".text"),
+        " world",
+        "the last message of three"
+    );
+    assert_eq!(text_of(&div, ".count"), "0", "no list unless asked for");
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn the_chat_answer_streams_in() {
+    let (run, probe) = (run_id("yew-chat"), Probe::default());
+    let (div, app) = mount(&chat_url("hi there", &run, "delay=2"), &probe);
+    wait_for_text(&div, ".state", "Closed Completed", 10_000).await;
+
+    let text = text_of(&div, ".text");
+    assert!(
+        text.starts_with("You asked: \u{201c}hi there\u{201d}. Server-Sent Events"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("could make the browser reconnect."),
+        "{text}"
+    );
+    assert_eq!(stats(&run).await.requests, 1);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_connection_shows_reconnecting_then_resumes() {
+    let (run, probe) = (run_id("yew-resume"), Probe::default());
+    let (div, app) = mount(&url("resume", &run, ""), &probe);
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+
+    assert_eq!(text_of(&div, ".text"), "Hello, world! How are");
+    assert_eq!(
+        probe.0.entries(),
+        strings(&[
+            "Connecting",
+            "Open",
+            "Connecting reconnecting 1",
+            "Open",
+            "Closed Completed",
+        ])
+    );
+    assert_eq!(stats(&run).await.requests, 2);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_stream_fails_without_retrying() {
+    let (run, probe) = (run_id("yew-500"), Probe::default());
+    let (div, app) = mount(&url("status/500", &run, ""), &probe);
+    wait_for_text(&div, ".state", "Closed Failed(Refused)", 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        text_of(&div, ".error"),
+        wasm_sse::SseError::Failed(FailReason::Refused).to_string()
+    );
+    assert_eq!(
+        probe.0.entries(),
+        strings(&["Connecting", "Closed Failed(Refused)"])
+    );
+    assert_eq!(stats(&run).await.requests, 1);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_closes_the_connection() {
+    let (run, probe) = (run_id("yew-unmount"), Probe::default());
+    let (div, app) = mount(&url("endless", &run, ""), &probe);
+    wait_for_messages(&div, 2).await;
+    assert_eq!(text_of(&div, ".state"), "Open");
+    app.destroy();
+
+    let stats = wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
+    assert_eq!(stats.requests, 1);
+    sleep(NO_RECONNECT_GRACE_MS).await;
+    assert_eq!(
+        self::stats(&run).await.requests,
+        1,
+        "nothing reconnects after unmount"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn close_disconnects_and_reconnect_starts_afresh() {
+    let (run, probe) = (run_id("yew-close"), Probe::default());
+    let (div, app) = mount(&url("endless", &run, ""), &probe);
+    wait_for_messages(&div, 1).await;
+
+    click(&div, ".close");
+    wait_for_text(&div, ".state", "Closed Disconnected", 2000).await;
+    wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
+    let count = text_of(&div, ".count");
+    sleep(200).await;
+    assert_eq!(
+        text_of(&div, ".count"),
+        count,
+        "nothing arrives after close"
+    );
+
+    click(&div, ".reconnect");
+    wait_until("a fresh list", 5000, || {
+        text_of(&div, ".state") == "Open" && text_of(&div, ".count") == "1"
+    })
+    .await;
+    assert_eq!(stats(&run).await.requests, 2);
+    assert_eq!(
+        probe.0.entries(),
+        strings(&[
+            "Connecting",
+            "Open",
+            "Closed Disconnected",
+            "Connecting",
+            "Open"
+        ])
+    );
+    app.destroy();
+    wait_for_stats(&run, "the second client go away", |s| s.disconnects == 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_new_url_closes_the_old_connection_and_opens_the_new_one() {
+    let (first, second) = (run_id("yew-url-1"), run_id("yew-url-2"));
+    let probe = Probe::default();
+    let (div, mut app) = mount(&url("endless", &first, ""), &probe);
+    wait_for_messages(&div, 1).await;
+
+    app.update(Props {
+        url: url("basic", &second, "").into(),
+        keep: true,
+        immediate: true,
+        probe: probe.clone(),
+    });
+    wait_for_stats(&first, "the first client go away", |s| s.disconnects == 1).await;
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(
+        text_of(&div, ".text"),
+        "Hello, world!",
+        "only the new stream's text"
+    );
+    assert_eq!(stats(&first).await.requests, 1);
+    assert_eq!(stats(&second).await.requests, 1);
+    let entries = probe.0.entries();
+    assert_eq!(
+        entries[entries.len() - 3..],
+        strings(&["Connecting", "Open", "Closed Completed"])
+    );
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn without_immediate_nothing_connects_until_reconnect() {
+    let (run, probe) = (run_id("yew-lazy"), Probe::default());
+    let (div, app) = mount_with(Props {
+        url: url("basic", &run, "").into(),
+        keep: true,
+        immediate: false,
+        probe: probe.clone(),
+    });
+    sleep(300).await;
+    assert_eq!(text_of(&div, ".state"), "Closed");
+    assert_eq!(stats(&run).await.requests, 0);
+
+    click(&div, ".reconnect");
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(text_of(&div, ".text"), "Hello, world!");
+    assert_eq!(stats(&run).await.requests, 1);
+    app.destroy();
+}
+
+/// The short form, with text decoding and the user's own callback still called.
+#[component]
+fn Plain(props: &PlainProps) -> Html {
+    let seen = props.seen.clone();
+    let sse = use_sse(&props.url, move || {
+        let seen = seen.clone();
+        SseOptions::text()
+            .on_message(move |message| seen.0.push(message.data))
+            .done_data("[DONE]")
+    });
+    html! {
+        <p class="text">{ sse.data().cloned().unwrap_or_default() }</p>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PlainProps {
+    url: AttrValue,
+    seen: Probe,
+}
+
+#[wasm_bindgen_test]
+async fn use_sse_keeps_the_users_callbacks_and_the_core_completion_rules() {
+    let (run, seen) = (run_id("yew-plain"), Probe::default());
+    let div = fresh_div();
+    let props = PlainProps {
+        url: url("sentinel", &run, "count=2").into(),
+        seen: seen.clone(),
+    };
+    let app = yew::Renderer::<Plain>::with_root_and_props(div.clone().into(), props).render();
+    wait_until("two messages", 5000, || seen.0.len() == 2).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        seen.0.entries(),
+        strings(&[r#"{"index":0,"text":"Hello"}"#, r#"{"index":1,"text":","}"#]),
+        "the user's on_message saw every message, and not the sentinel"
+    );
+    assert_eq!(text_of(&div, ".text"), r#"{"index":1,"text":","}"#);
+    assert_eq!(
+        stats(&run).await.requests,
+        1,
+        "the sentinel completed the stream"
+    );
+    app.destroy();
+}

@@ -1,0 +1,87 @@
+//! The npm package's consumer tests (`tests/npm/`): build `pkg/`, pack it as a user would get
+//! it, install the tarball into the Vite app and build that, then `node --test
+//! tests/npm/run.mjs`: the `npm pack` file list, `tsc`, and the behaviour suite in headless
+//! Chromium on the no-bundler page and in the Vite app.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::pkg::{self, npm_bin};
+use crate::util::{self, Result};
+
+/// Runs the tests against the SSE test server at `server_url`, which must serve the
+/// repository root (the pages live under `/tests/npm/`, the package under `/pkg/`).
+pub fn run(server_url: &str) -> Result {
+    let root = util::root();
+    let pkg_dir = pkg::build()?;
+    let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
+
+    let app = root.join("tests/npm/vite-app");
+    // Start clean, so the app gets exactly this tarball and nothing left from an earlier run.
+    for stale in ["node_modules", "dist"] {
+        remove_dir(&app.join(stale))?;
+    }
+    util::run(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-package-lock"])
+            .args(["--no-audit", "--no-fund", "--ignore-scripts"])
+            .arg(&tarball)
+            .current_dir(&app),
+    )?;
+    util::run(
+        Command::new(npm_bin("vite")?)
+            .args(["build", "--base", "./", "--logLevel", "warn"])
+            .arg(&app)
+            .current_dir(&app),
+    )?;
+
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-reporter", "spec"])
+        .arg(root.join("tests/npm/run.mjs"))
+        .env("SSE_SERVER_URL", server_url)
+        .current_dir(&root);
+    println!("SSE_SERVER_URL={server_url}");
+    util::run(&mut node)
+}
+
+/// `npm pack` of `pkg_dir` into `out_dir` (emptied first); returns the tarball's path.
+fn pack(pkg_dir: &Path, out_dir: &Path) -> Result<PathBuf> {
+    remove_dir(out_dir)?;
+    fs::create_dir_all(out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let mut cmd = Command::new("npm");
+    cmd.arg("pack")
+        .arg(pkg_dir)
+        .arg("--pack-destination")
+        .arg(out_dir)
+        .stderr(Stdio::inherit());
+    println!("$ {}", util::show(&cmd));
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot start `{}`: {e}", util::show(&cmd)))?;
+    if !output.status.success() {
+        return Err(format!("`{}` failed ({})", util::show(&cmd), output.status));
+    }
+    // npm prints the tarball's file name last.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let name = stdout
+        .lines()
+        .map(str::trim)
+        .rfind(|line| line.ends_with(".tgz"))
+        .ok_or_else(|| format!("npm pack printed no tarball name: {stdout:?}"))?;
+    let tarball = out_dir.join(name);
+    if !tarball.is_file() {
+        return Err(format!("npm pack did not write {}", tarball.display()));
+    }
+    println!("packed {}", tarball.display());
+    Ok(tarball)
+}
+
+fn remove_dir(dir: &Path) -> Result {
+    match fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove {}: {e}", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
