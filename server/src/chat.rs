@@ -71,6 +71,8 @@ pub fn chat(ctx: &Ctx) -> Response {
         tx.send(sse::retry(retry)).await?;
         for index in start..count {
             if cut_at == Some(index) {
+                // Let the tokens leave before the cut; under load an immediate cut can lose them.
+                sleep(delay.max(Duration::from_millis(50))).await;
                 tx.abort().await;
                 return Ok(());
             }

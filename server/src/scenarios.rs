@@ -180,12 +180,22 @@ fn sentinel(ctx: &Ctx) -> Response {
     })
 }
 
+/// With `endless=1`, status-0 messages keep coming every 50 ms after the bad one, so a test
+/// can see whether the client closed the connection.
 fn invalid_json(ctx: &Ctx) -> Response {
-    sse_response(ctx.guard(), |tx| async move {
+    let endless = ctx.params.num("endless", 0) == 1;
+    sse_response(ctx.guard(), move |tx| async move {
         tx.send(sse::retry(RETRY_MS)).await?;
         let first = sse::message(0, sse::token(0), Some(0));
         tx.send(sse::event(Some(1), None, &first)).await?;
         tx.send(sse::event(Some(2), None, "not json{")).await?;
+        if endless {
+            for index in 1.. {
+                let message = sse::message(index, sse::token(index), Some(0));
+                tx.send(sse::event(Some(index + 2), None, &message)).await?;
+                sleep(Duration::from_millis(50)).await;
+            }
+        }
         let last = sse::message(1, sse::token(1), Some(1));
         tx.send(sse::event(Some(3), None, &last)).await
     })
@@ -211,6 +221,8 @@ fn resume(ctx: &Ctx) -> Response {
             tx.send(message_frame(index, index + 1 == count)).await?;
         }
         if first && !end_cleanly {
+            // Let the frames leave before the cut; under load an immediate cut can lose them.
+            sleep(Duration::from_millis(50)).await;
             tx.abort().await;
         }
         Ok(())

@@ -92,10 +92,7 @@ impl Handler<JsValue> for JsHandler {
             Some(queue)
                 if !(matches!(error, SseError::Parse { .. }) && self.on_error.is_some()) =>
             {
-                queue.push(Err(js));
-                if error.is_fatal() {
-                    queue.end();
-                }
+                queue.fail(js)
             }
             _ => call(self.on_error.as_ref(), &[js]),
         }

@@ -90,8 +90,8 @@ impl JsSseService {
     /// Connects (closing any previous connection) and returns an async iterator of each
     /// message's data: it returns on normal completion, throws an `SSEError` on failure, and
     /// `break` disconnects. Parse errors go to `options.onError` if given (the stream goes on),
-    /// else they are thrown. Messages are the iterator's: `onMessage` and `onComplete` are not
-    /// accepted here.
+    /// else they are thrown, which ends the loop and closes the connection. Messages are the
+    /// iterator's: `onMessage` and `onComplete` are not accepted here.
     ///
     /// ```js
     /// for await (const chunk of sse.stream("/api/chat?q=hi", { isFinal: (d) => d.status === 1 })) {
@@ -110,9 +110,11 @@ impl JsSseService {
         let queue = Queue::new();
         handler.stream = Some(queue.clone());
         self.open(&url, core, handler)?;
-        let connection = self.service.connection().map(Rc::downgrade);
+        if let Some(connection) = self.service.connection() {
+            queue.attach(Rc::downgrade(connection));
+        }
         self.stream = Some(queue.clone());
-        Ok(SseStreamIterator::into_js(queue, connection))
+        Ok(SseStreamIterator::into_js(queue))
     }
 }
 

@@ -21,6 +21,8 @@ pub(crate) struct Queue {
     /// A `next()` waiting for an item: its promise's resolve and reject.
     waiting: RefCell<Option<(Function, Function)>>,
     ended: Cell<bool>,
+    /// The connection, closed when the iterator stops or throws.
+    connection: RefCell<Option<Weak<dyn Control>>>,
 }
 
 impl Queue {
@@ -29,7 +31,13 @@ impl Queue {
             items: RefCell::new(VecDeque::new()),
             waiting: RefCell::new(None),
             ended: Cell::new(false),
+            connection: RefCell::new(None),
         })
+    }
+
+    /// The iterator's connection, once it is open.
+    pub(crate) fn attach(&self, connection: Weak<dyn Control>) {
+        *self.connection.borrow_mut() = Some(connection);
     }
 
     /// A value to yield (`Ok`) or an error to throw (`Err`).
@@ -41,6 +49,22 @@ impl Queue {
             Some((resolve, reject)) => settle(&resolve, &reject, item),
             None => self.items.borrow_mut().push_back(item),
         }
+    }
+
+    /// An error to throw. It ends the iteration (`for await` does not call `return()` after a
+    /// throw), so the connection is closed too.
+    pub(crate) fn fail(&self, error: JsValue) {
+        self.push(Err(error));
+        self.close();
+    }
+
+    /// Disconnects and ends: `break`, or a thrown error.
+    fn close(&self) {
+        let connection = self.connection.borrow().as_ref().and_then(Weak::upgrade);
+        if let Some(connection) = connection {
+            connection.disconnect();
+        }
+        self.end();
     }
 
     /// No more items: a waiting `next()` (and every later one) gets `done`.
@@ -74,12 +98,11 @@ fn settle(resolve: &Function, reject: &Function, item: Result<JsValue, JsValue>)
 #[wasm_bindgen(skip_typescript)]
 pub struct SseStreamIterator {
     queue: Rc<Queue>,
-    connection: Option<Weak<dyn Control>>,
 }
 
 impl SseStreamIterator {
-    pub(crate) fn into_js(queue: Rc<Queue>, connection: Option<Weak<dyn Control>>) -> JsValue {
-        make_async_iterable(SseStreamIterator { queue, connection }.into())
+    pub(crate) fn into_js(queue: Rc<Queue>) -> JsValue {
+        make_async_iterable(SseStreamIterator { queue }.into())
     }
 }
 
@@ -110,10 +133,7 @@ impl SseStreamIterator {
     /// Called by `break` in a `for await` loop: disconnects.
     #[wasm_bindgen(js_name = "return")]
     pub fn stop(&self) -> Promise {
-        if let Some(connection) = self.connection.as_ref().and_then(Weak::upgrade) {
-            connection.disconnect();
-        }
-        self.queue.end();
+        self.queue.close();
         Promise::resolve(&done())
     }
 }

@@ -487,16 +487,19 @@ const cases = [
     await t.waitForStats(run, "the client go away", (s) => s.disconnects === 1);
   }],
 
-  ["stream(): a parse error is thrown when no onError is given", async (t) => {
+  ["stream(): a parse error is thrown when no onError is given, and closes the connection", async (t) => {
     const run = t.run("stream-parse-thrown");
     const sse = t.service();
+    // endless=1: messages keep coming after the bad one, so only a close ends the response.
     const { items, error } = await drain(
-      sse.stream(t.url("invalid-json", run), { isFinal: (data) => data.status === 1 }),
+      sse.stream(t.url("invalid-json", run, "endless=1"), { isFinal: (data) => data.status === 1 }),
     );
     eq(items, ["0 Hello"], "items before the error");
     ok(error !== undefined, "the loop threw");
     eq(errorEntry(error), "error parse not json{", "error");
-    await sleep(GRACE_MS);
+    eq(sse.readyState, 2, "readyState after the throw");
+    eq(sse.isClosing, true, "isClosing after the throw");
+    await t.waitForStats(run, "the client go away", (s) => s.disconnects === 1);
     eq((await t.stats(run)).requests, 1, "requests");
   }],
 

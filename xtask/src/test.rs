@@ -115,9 +115,9 @@ pub fn run_test(args: &[String]) -> Result<bool> {
         pipeline.step("cargo clippy (native)", || {
             cargo("clippy --workspace --all-targets -- -D warnings")
         })?;
-        pipeline.step("cargo clippy (wasm32)", || {
+        pipeline.step("cargo clippy (wasm32, with the JS face)", || {
             cargo(&format!(
-                "clippy -p wasm-sse --target {WASM_TARGET} --all-targets -- -D warnings"
+                "clippy -p wasm-sse --target {WASM_TARGET} --all-targets --features js -- -D warnings"
             ))
         })?;
         pipeline.step("cargo clippy (wasm32, yew + leptos)", || {
