@@ -81,6 +81,10 @@ pub(crate) struct Completion<T> {
 
 impl<T: DeserializeOwned> SseOptions<T> {
     /// JSON data deserialized into `T` (the default decoding).
+    ///
+    /// Each `String` field is copied from JS into wasm memory. For large text that only goes
+    /// back to the DOM, keep it a JS string instead:
+    /// `#[serde(with = "serde_wasm_bindgen::preserve")] text: js_sys::JsString`.
     pub fn json() -> Self {
         Self::with_decoder(decode::json::<T>)
     }
