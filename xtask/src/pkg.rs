@@ -70,6 +70,7 @@ pub fn build() -> Result<PathBuf> {
     for file in UNSHIPPED {
         let _ = fs::remove_file(out.join(file));
     }
+    remove_unimported_snippets(&out)?;
     minify_js(&out)?;
     write_package_json(&root, &out)?;
     copy(
@@ -79,6 +80,23 @@ pub fn build() -> Result<PathBuf> {
     strip_any(&out.join("wasm_sse.d.ts"))?;
     report_size(&out)?;
     Ok(out)
+}
+
+/// wasm-bindgen writes every `inline_js` snippet of the crate, even those the glue never imports
+/// (the core's panic guard is not used by the JS face): a user needs only the imported ones.
+fn remove_unimported_snippets(out: &Path) -> Result {
+    let glue = read(&out.join("wasm_sse.js"))?;
+    for snippet in files_under(&out.join("snippets")) {
+        let relative = snippet
+            .strip_prefix(out)
+            .unwrap_or(&snippet)
+            .to_string_lossy()
+            .into_owned();
+        if !glue.contains(&relative) {
+            fs::remove_file(&snippet).map_err(|e| format!("cannot remove {relative}: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Minifies the JS glue and snippets in place (esbuild, ESM kept): what users ship is then
