@@ -256,56 +256,37 @@ async fn a_recreated_connection_resumes_through_the_query_parameter() {
     assert_eq!(stats.query_last_event_ids, strings(&["", "", "3"]));
 }
 
+/// HTTP error statuses (204 included), a wrong content type and a CORS refusal: the browser
+/// gives up at once, and so does the service, with one error.
 #[wasm_bindgen_test]
-async fn http_error_statuses_fail_without_retrying() {
-    for code in ["500", "404", "204"] {
-        let (run, log) = (run_id(&format!("status-{code}")), Log::default());
+async fn refused_streams_fail_once_without_retrying() {
+    for scenario in [
+        "status/500",
+        "status/404",
+        "status/204",
+        "wrong-type",
+        "no-cors",
+    ] {
+        let (run, log) = (run_id(&scenario.replace('/', "-")), Log::default());
         let mut sse = SseService::new();
-        sse.connect(&url(&format!("status/{code}"), &run, ""), recorded(&log))
+        sse.connect(&url(scenario, &run, ""), recorded(&log))
             .unwrap();
         log.wait_for("failed", 5000).await;
         sleep(NO_RECONNECT_GRACE_MS).await;
 
-        assert_eq!(log.entries(), strings(&["failed refused"]), "status {code}");
-        assert_eq!(sse.ready_state(), ReadyState::Closed, "status {code}");
+        assert_eq!(log.entries(), strings(&["failed refused"]), "{scenario}");
+        assert_eq!(sse.ready_state(), ReadyState::Closed, "{scenario}");
         assert_eq!(
             sse.close_reason(),
-            Some(CloseReason::Failed(FailReason::Refused))
+            Some(CloseReason::Failed(FailReason::Refused)),
+            "{scenario}"
         );
         assert!(
             !sse.is_closing(),
-            "a failure is not a closing the client began"
+            "{scenario}: a failure is not a closing the client began"
         );
-        assert_eq!(stats(&run).await.requests, 1, "status {code}: no retry");
+        assert_eq!(stats(&run).await.requests, 1, "{scenario}: no retry");
     }
-}
-
-#[wasm_bindgen_test]
-async fn a_wrong_content_type_fails() {
-    let (run, log) = (run_id("wrong-type"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("wrong-type", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("failed", 5000).await;
-    sleep(NO_RECONNECT_GRACE_MS).await;
-
-    assert_eq!(log.entries(), strings(&["failed refused"]));
-    assert_eq!(sse.ready_state(), ReadyState::Closed);
-    assert_eq!(stats(&run).await.requests, 1);
-}
-
-#[wasm_bindgen_test]
-async fn a_cors_refusal_fails() {
-    let (run, log) = (run_id("no-cors"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("no-cors", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("failed", 5000).await;
-    sleep(NO_RECONNECT_GRACE_MS).await;
-
-    assert_eq!(log.entries(), strings(&["failed refused"]));
-    assert_eq!(sse.ready_state(), ReadyState::Closed);
-    assert_eq!(stats(&run).await.requests, 1);
 }
 
 #[wasm_bindgen_test]

@@ -10,18 +10,17 @@
 //! stdout is our stderr.
 
 use std::env;
-use std::io::{self, BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::server;
 use crate::util::{self, run_to_stderr, Result};
 
 const USAGE: &str =
     "usage: cargo xtask demo [--port N]   (default 8080, or env PORT; 0 = a free port)";
-
-/// What the server prints first; the rest of the line is its base URL.
-const LISTENING: &str = "wasm-sse-server listening on ";
 
 pub fn run_demo(args: &[String]) -> Result<bool> {
     let port = parse_port(args, env::var("PORT").ok())?;
@@ -31,36 +30,25 @@ pub fn run_demo(args: &[String]) -> Result<bool> {
     run_to_stderr(util::cargo().args(["build", "-p", "wasm-sse-server"]))?;
 
     let root = util::root();
-    let exe = util::target_dir().join("debug").join("wasm-sse-server");
-    let mut cmd = Command::new(&exe);
-    cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .arg("--static")
-        .arg(root.join("www"))
-        .arg("--mount")
-        .arg(format!("/pkg={}", root.join("pkg").display()))
-        // The server also ends if xtask dies without stopping it: its stdin closes.
-        .arg("--exit-with-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    eprintln!("$ {}", util::show(&cmd));
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    // From here on the guard owns the child, so every early return stops it.
-    let mut server = Running { child };
-    let stdout = server.child.stdout.take().expect("stdout is piped");
-    let mut stdout = BufReader::new(stdout);
-    let mut line = String::new();
-    let _ = stdout.read_line(&mut line);
-    let url = parse_listening(&line).ok_or_else(|| {
-        format!("the server did not start (is port {port} in use? `--port 0` picks a free one)")
+    let mut pkg_mount = OsString::from("/pkg=");
+    pkg_mount.push(root.join("pkg"));
+    let args = [
+        "--host".into(),
+        "127.0.0.1".into(),
+        "--port".into(),
+        port.to_string().into(),
+        "--static".into(),
+        root.join("www").into(),
+        "--mount".into(),
+        pkg_mount,
+    ];
+    // The guard stops the server on every way out; its output goes to stderr.
+    let mut server = server::spawn(&args, None).map_err(|e| {
+        format!(
+            "the server did not start (is port {port} in use? `--port 0` picks a free one): {e}"
+        )
     })?;
-    // Anything else the server prints is for the terminal, not for tools.
-    thread::spawn(move || {
-        for line in stdout.lines().map_while(io::Result::ok) {
-            eprintln!("{line}");
-        }
-    });
+    let url = server.url.clone();
 
     stop_signal::install();
     let mut out = io::stdout();
@@ -76,7 +64,7 @@ pub fn run_demo(args: &[String]) -> Result<bool> {
         if stop_signal::requested() {
             break;
         }
-        if let Ok(Some(status)) = server.child.try_wait() {
+        if let Some(status) = server.exited() {
             // Ctrl-C in a terminal reaches the server too; let our handler see it.
             thread::sleep(Duration::from_millis(300));
             if stop_signal::requested() {
@@ -111,34 +99,6 @@ fn parse_port(args: &[String], env_port: Option<String>) -> Result<u16> {
             .parse()
             .map_err(|_| format!("bad port `{port}`\n{USAGE}")),
         None => Ok(8080),
-    }
-}
-
-/// `wasm-sse-server listening on http://127.0.0.1:PORT` -> the URL.
-fn parse_listening(line: &str) -> Option<String> {
-    let url = line.trim_end().strip_prefix(LISTENING)?;
-    let port = url.strip_prefix("http://")?.rsplit_once(':')?.1;
-    matches!(port.parse::<u16>(), Ok(port) if port != 0).then(|| url.to_string())
-}
-
-/// The running server; dropping it stops the server and waits for it.
-struct Running {
-    child: Child,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // Closing stdin asks the server to stop; kill it if it takes too long.
-        drop(self.child.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -205,18 +165,5 @@ mod tests {
         assert!(parse_port(&args(&["--port", "x"]), None).is_err());
         assert!(parse_port(&[], Some("70000".into())).is_err());
         assert!(parse_port(&args(&["--fast"]), None).is_err());
-    }
-
-    #[test]
-    fn reads_the_servers_address() {
-        assert_eq!(
-            parse_listening("wasm-sse-server listening on http://127.0.0.1:43567\n").as_deref(),
-            Some("http://127.0.0.1:43567")
-        );
-        assert_eq!(parse_listening(""), None);
-        assert_eq!(
-            parse_listening("wasm-sse-server listening on http://127.0.0.1:0"),
-            None
-        );
     }
 }

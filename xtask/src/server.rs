@@ -1,5 +1,6 @@
 //! The SSE test server as a child process that cannot outlive xtask.
 
+use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -32,33 +33,40 @@ pub fn start() -> Result<Server> {
 /// Like [`start`], also serving `static_dirs` at `/` (the first holding a path wins).
 pub fn start_with(static_dirs: &[&Path]) -> Result<Server> {
     run(util::cargo().args(["build", "-p", "wasm-sse-server"]))?;
-    let exe = util::target_dir().join("debug").join("wasm-sse-server");
-    let mut cmd = Command::new(&exe);
-    // --exit-with-stdin: the server also ends when xtask dies and the pipe closes.
-    cmd.args(["--port", "0", "--exit-with-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
+    let mut args: Vec<OsString> = vec!["--port".into(), "0".into()];
     for dir in static_dirs {
-        cmd.arg("--static").arg(dir);
+        args.push("--static".into());
+        args.push(dir.into());
     }
-    println!("$ {}", util::show(&cmd));
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-
     // One log per server of this run, since several may run at once.
     let name = match STARTED.fetch_add(1, Ordering::Relaxed) {
         0 => "server.log".to_string(),
         n => format!("server-{}.log", n + 1),
     };
-    let log = util::target_dir().join("xtask").join(name);
+    spawn(&args, Some(util::target_dir().join("xtask").join(name)))
+}
+
+/// Starts the (already built) server with `args`, and waits for its address. What it prints
+/// goes to `log`, or to stderr without one.
+pub fn spawn(args: &[OsString], log: Option<PathBuf>) -> Result<Server> {
+    let exe = util::target_dir().join("debug").join("wasm-sse-server");
+    let mut cmd = Command::new(&exe);
+    // --exit-with-stdin: the server also ends when xtask dies and the pipe closes.
+    cmd.args(args)
+        .arg("--exit-with-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    eprintln!("$ {}", util::show(&cmd));
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
     let stdout = child.stdout.take().expect("stdout is piped");
-    let first_line = drain_stdout(stdout, &log)?;
+    let first_line = drain_stdout(stdout, log.as_deref())?;
     // From here on the guard owns the child, so every early return stops it.
     let mut server = Server {
         child,
         url: String::new(),
-        log,
+        log: log.unwrap_or_default(),
     };
     let line = first_line
         .recv_timeout(Duration::from_secs(30))
@@ -67,15 +75,28 @@ pub fn start_with(static_dirs: &[&Path]) -> Result<Server> {
     Ok(server)
 }
 
+impl Server {
+    /// Whether the server has stopped by itself.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+}
+
 /// Reads the server's stdout on a thread for as long as it runs (so the pipe
-/// never fills and blocks it), sends the first line back, and logs all lines.
+/// never fills and blocks it), sends the first line back, and writes every line to `log`
+/// (or to stderr).
 fn drain_stdout(
     stdout: impl io::Read + Send + 'static,
-    log: &Path,
+    log: Option<&Path>,
 ) -> Result<mpsc::Receiver<String>> {
-    let mut log_file = fs::create_dir_all(log.parent().expect("log has a parent"))
-        .and_then(|()| File::create(log))
-        .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let mut sink: Box<dyn Write + Send> = match log {
+        Some(log) => Box::new(
+            fs::create_dir_all(log.parent().expect("log has a parent"))
+                .and_then(|()| File::create(log))
+                .map_err(|e| format!("cannot create {}: {e}", log.display()))?,
+        ),
+        None => Box::new(io::stderr()),
+    };
     let (first_tx, first_rx) = mpsc::channel();
     thread::spawn(move || {
         let mut first_tx = Some(first_tx);
@@ -83,7 +104,7 @@ fn drain_stdout(
             if let Some(tx) = first_tx.take() {
                 let _ = tx.send(line.clone());
             }
-            let _ = writeln!(log_file, "{line}");
+            let _ = writeln!(sink, "{line}");
         }
     });
     Ok(first_rx)
