@@ -22,7 +22,7 @@ use std::process::Command;
 use crate::pkg::{self, npm_bin};
 use crate::server;
 use crate::setup::WASM_TARGET;
-use crate::util::{self, output, Result};
+use crate::util::{self, files_under, gzipped, output, Result};
 
 const USAGE: &str = "usage: cargo xtask bench [--smoke | --report]";
 
@@ -313,32 +313,6 @@ fn sizes_json(package: Size, peers: &[(&str, u64)], apps: &[(&str, Size)]) -> St
         peers.join(", "),
         apps.join(", ")
     )
-}
-
-/// Gzipped size (`gzip -9`, as `cargo xtask pkg` measures).
-fn gzipped(path: &Path) -> Result<u64> {
-    let out = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(path)
-        .output()
-        .map_err(|e| format!("cannot run gzip: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("gzip {} failed", path.display()));
-    }
-    Ok(out.stdout.len() as u64)
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {

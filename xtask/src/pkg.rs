@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::setup::WASM_TARGET;
-use crate::util::{self, run, Result};
+use crate::util::{self, files_under, gzipped, run, Result};
 
 /// The size budget of wasm + JS glue, gzipped (issue: at most 20 KB).
 pub const SIZE_BUDGET: u64 = 20 * 1024;
@@ -193,28 +193,6 @@ pub fn report_size(out: &Path) -> Result<u64> {
         SIZE_BUDGET
     );
     Ok(total)
-}
-
-fn gzipped(path: &Path) -> Result<u64> {
-    let out = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(path)
-        .output()
-        .map_err(|e| format!("cannot run gzip: {e}"))?;
-    Ok(out.stdout.len() as u64)
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 fn read(path: &Path) -> Result<String> {
