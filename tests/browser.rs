@@ -545,21 +545,24 @@ async fn disconnect_cancels_a_pending_recreation() {
 async fn a_panicking_callback_does_not_stop_later_events() {
     let (run, log) = (run_id("panic"), Log::default());
     let messages = log.clone();
+    // Two panics: the first must not leave the service (or the panic machinery) unusable.
     let options = recorded(&log).on_message(move |m| {
-        if m.data.index == 1 {
+        if m.data.index == 1 || m.data.index == 3 {
             panic!("a deliberate panic in a user callback");
         }
         messages.push(message_entry(&m));
     });
     let mut sse = SseService::new();
-    sse.connect(&url("basic", &run, ""), options).unwrap();
+    sse.connect(&url("basic", &run, "count=6"), options)
+        .unwrap();
     log.wait_for("complete", 5000).await;
 
     let expected = [
         "open",
         "message 0 Hello",
         "message 2  world",
-        "message 3 !",
+        "message 4  How",
+        "message 5  are",
         "complete",
     ];
     assert_eq!(log.entries(), strings(&expected));
