@@ -11,13 +11,15 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::{SseOptions, SseService};
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
 use handler::JsHandler;
 use options::ConnectOptions;
 use stream::{Queue, SseStreamIterator};
+
+/// The npm package's allocator: smaller than std's dlmalloc. Only this `js` build (a cdylib of
+/// its own) sets it; a library never chooses the allocator of a Rust app.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// A Server-Sent Events client over the browser's `EventSource`: JSON parsing, named events,
 /// and a completion guard that tells the server's final message apart from a real error.
