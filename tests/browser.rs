@@ -106,14 +106,13 @@ async fn named_events_can_go_to_on_message_and_a_done_event_needs_no_handler() {
 
 #[wasm_bindgen_test]
 async fn done_sentinel_is_neither_parsed_nor_delivered() {
-    let (run, log) = (run_id("sentinel"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(
-        &url("sentinel", &run, ""),
-        recorded(&log).done_data("[DONE]"),
+    let (run, log, _sse) = connect_and_wait(
+        "sentinel",
+        "",
+        |log| recorded(log).done_data("[DONE]"),
+        "complete",
     )
-    .unwrap();
-    log.wait_for("complete", 5000).await;
+    .await;
     sleep(NO_RECONNECT_GRACE_MS).await;
 
     let expected = [
@@ -129,11 +128,7 @@ async fn done_sentinel_is_neither_parsed_nor_delivered() {
 
 #[wasm_bindgen_test]
 async fn invalid_json_is_a_parse_error_and_the_stream_goes_on() {
-    let (run, log) = (run_id("invalid-json"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("invalid-json", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("complete", 5000).await;
+    let (run, log, _sse) = connect_and_wait("invalid-json", "", recorded, "complete").await;
 
     let expected = [
         "open",
@@ -195,11 +190,7 @@ async fn json_value_decoding_gives_the_parsed_object() {
 
 #[wasm_bindgen_test]
 async fn a_dropped_stream_resumes_from_last_event_id_without_loss_or_repeats() {
-    let (run, log) = (run_id("resume"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("resume", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("complete", 5000).await;
+    let (run, log, _sse) = connect_and_wait("resume", "", recorded, "complete").await;
 
     let expected = [
         "open",
@@ -267,11 +258,7 @@ async fn refused_streams_fail_once_without_retrying() {
         "wrong-type",
         "no-cors",
     ] {
-        let (run, log) = (run_id(&scenario.replace('/', "-")), Log::default());
-        let mut sse = SseService::new();
-        sse.connect(&url(scenario, &run, ""), recorded(&log))
-            .unwrap();
-        log.wait_for("failed", 5000).await;
+        let (run, log, sse) = connect_and_wait(scenario, "", recorded, "failed").await;
         sleep(NO_RECONNECT_GRACE_MS).await;
 
         assert_eq!(log.entries(), strings(&["failed refused"]), "{scenario}");
@@ -291,11 +278,7 @@ async fn refused_streams_fail_once_without_retrying() {
 
 #[wasm_bindgen_test]
 async fn keep_alive_comments_are_ignored() {
-    let (run, log) = (run_id("keepalive"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("keepalive", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("complete", 5000).await;
+    let (_, log, _sse) = connect_and_wait("keepalive", "", recorded, "complete").await;
 
     let expected = [
         "open",
@@ -309,11 +292,8 @@ async fn keep_alive_comments_are_ignored() {
 
 #[wasm_bindgen_test]
 async fn a_slow_trickle_arrives_in_order_while_open() {
-    let (run, log) = (run_id("trickle"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("trickle", &run, "count=5&interval=60"), recorded(&log))
-        .unwrap();
-    log.wait_for("message 0", 5000).await;
+    let (_, log, sse) =
+        connect_and_wait("trickle", "count=5&interval=60", recorded, "message 0").await;
     assert_eq!(sse.ready_state(), ReadyState::Open);
     assert!(!sse.is_closing());
     assert_eq!(sse.close_reason(), None);
@@ -349,11 +329,7 @@ async fn a_one_megabyte_event_arrives_whole() {
 
 #[wasm_bindgen_test]
 async fn disconnect_closes_the_stream_and_the_server_sees_the_client_go() {
-    let (run, log) = (run_id("disconnect"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("endless", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("message 1", 5000).await;
+    let (run, log, mut sse) = connect_and_wait("endless", "", recorded, "message 1").await;
     sse.disconnect();
 
     assert!(sse.is_closing());
@@ -375,11 +351,7 @@ async fn disconnect_closes_the_stream_and_the_server_sees_the_client_go() {
 
 #[wasm_bindgen_test]
 async fn dropping_the_service_closes_the_connection() {
-    let (run, log) = (run_id("drop"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("endless", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("message 0", 5000).await;
+    let (run, log, sse) = connect_and_wait("endless", "", recorded, "message 0").await;
     drop(sse);
 
     let seen = log.len();
@@ -471,14 +443,13 @@ async fn the_browsers_own_retries_are_bounded() {
 
 #[wasm_bindgen_test]
 async fn backoff_recreates_a_failed_connection_and_resets_on_open() {
-    let (run, log) = (run_id("fail-then-ok"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(
-        &url("fail-then-ok", &run, "fails=2"),
-        recorded(&log).reconnect(fast_backoff(3)),
+    let (run, log, sse) = connect_and_wait(
+        "fail-then-ok",
+        "fails=2",
+        |log| recorded(log).reconnect(fast_backoff(3)),
+        "reconnecting 1",
     )
-    .unwrap();
-    log.wait_for("reconnecting 1", 5000).await;
+    .await;
     assert_eq!(
         sse.ready_state(),
         ReadyState::Connecting,
@@ -502,14 +473,13 @@ async fn backoff_recreates_a_failed_connection_and_resets_on_open() {
 
 #[wasm_bindgen_test]
 async fn backoff_gives_up_when_its_budget_is_spent() {
-    let (run, log) = (run_id("backoff-spent"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(
-        &url("status/503", &run, ""),
-        recorded(&log).reconnect(fast_backoff(2)),
+    let (run, log, sse) = connect_and_wait(
+        "status/503",
+        "",
+        |log| recorded(log).reconnect(fast_backoff(2)),
+        "failed",
     )
-    .unwrap();
-    log.wait_for("failed", 5000).await;
+    .await;
     sleep(NO_RECONNECT_GRACE_MS).await;
 
     let expected = [

@@ -14,11 +14,7 @@ async fn basic_stream_completes_in_a_worker() {
     assert!(js_sys::Reflect::get(&js_sys::global(), &"document".into())
         .unwrap()
         .is_undefined());
-    let (run, log) = (run_id("worker-basic"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("basic", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("complete", 5000).await;
+    let (run, log, sse) = connect_and_wait("basic", "", recorded, "complete").await;
     sleep(400).await;
 
     let expected = [
@@ -36,11 +32,7 @@ async fn basic_stream_completes_in_a_worker() {
 
 #[wasm_bindgen_test]
 async fn a_failure_is_reported_in_a_worker() {
-    let (run, log) = (run_id("worker-fail"), Log::default());
-    let mut sse = SseService::new();
-    sse.connect(&url("status/500", &run, ""), recorded(&log))
-        .unwrap();
-    log.wait_for("failed", 5000).await;
+    let (_, log, sse) = connect_and_wait("status/500", "", recorded, "failed").await;
 
     assert_eq!(log.entries(), strings(&["failed refused"]));
     assert_eq!(sse.ready_state(), ReadyState::Closed);

@@ -9,7 +9,7 @@ use gloo_timers::future::TimeoutFuture;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use wasm_sse::{FailReason, Message, SseError, SseOptions};
+use wasm_sse::{FailReason, Message, SseError, SseOptions, SseService};
 
 /// The SSE test server, started by `cargo xtask test` (which sets this at compile time).
 pub const SERVER: &str = match option_env!("SSE_TEST_URL") {
@@ -193,6 +193,22 @@ pub fn recorded(log: &Log) -> SseOptions<Chunk> {
             ))
         })
         .complete_when(|chunk| chunk.status == 1)
+}
+
+/// A new service connected to `scenario` (with `query`) of a fresh run, its options built on a
+/// new log; returns once the log has an entry starting with `until` (at most 5 s).
+pub async fn connect_and_wait(
+    scenario: &str,
+    query: &str,
+    options: impl FnOnce(&Log) -> SseOptions<Chunk>,
+    until: &str,
+) -> (String, Log, SseService) {
+    let (run, log) = (run_id(&scenario.replace('/', "-")), Log::default());
+    let mut sse = SseService::new();
+    sse.connect(&url(scenario, &run, query), options(&log))
+        .unwrap();
+    log.wait_for(until, 5000).await;
+    (run, log, sse)
 }
 
 pub fn strings(entries: &[&str]) -> Vec<String> {
