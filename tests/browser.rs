@@ -16,9 +16,6 @@ use wasm_sse::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
-const NO_RECONNECT_GRACE_MS: u32 = 400;
-
 fn fast_backoff(attempts: u32) -> ReconnectPolicy {
     ReconnectPolicy::default()
         .initial_delay(Duration::from_millis(50))

@@ -10,23 +10,11 @@ use std::rc::Rc;
 use common::*;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
-use serde::Deserialize;
 use wasm_bindgen_test::*;
 use wasm_sse::leptos::{use_sse, use_sse_with_options, UseSseOptions, UseSseReturn};
 use wasm_sse::{CloseReason, FailReason, ReadyState, ReconnectInfo, SseOptions};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
-const NO_RECONNECT_GRACE_MS: u32 = 400;
-
-#[derive(Clone, Debug, Deserialize)]
-struct Token {
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    status: u8,
-}
 
 /// `"Open"`, `"Closed Completed"`, `"Connecting reconnecting 1"`: what a status line shows.
 fn describe(
@@ -49,7 +37,7 @@ fn describe(
 #[component]
 fn Answer(url: Signal<String>, keep: bool, immediate: bool, probe: Log) -> impl IntoView {
     let options =
-        UseSseOptions::new(|| SseOptions::<Token>::json().complete_when(|token| token.status == 1))
+        UseSseOptions::new(|| SseOptions::<Chunk>::json().complete_when(|token| token.status == 1))
             .keep_messages(keep)
             .immediate(immediate);
     let UseSseReturn {
@@ -334,7 +322,7 @@ async fn use_sse_decodes_json_with_the_defaults() {
     let div = fresh_div();
     let target = format!("{SERVER}/sse/endless?run={run}");
     let app = mount_to(div.clone(), move || {
-        let UseSseReturn { message, .. } = use_sse::<Token>(target);
+        let UseSseReturn { message, .. } = use_sse::<Chunk>(target);
         view! { <p class="text">{move || message.with(|m| m.as_ref().map(|m| m.data.text.clone()))}</p> }
     });
     wait_until("a message", 5000, || !text_of(&div, ".text").is_empty()).await;

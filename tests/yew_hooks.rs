@@ -5,24 +5,12 @@
 mod common;
 
 use common::*;
-use serde::Deserialize;
 use wasm_bindgen_test::*;
 use wasm_sse::yew::{use_sse, use_sse_with_options, UseSseHandle, UseSseOptions};
 use wasm_sse::{FailReason, SseOptions};
 use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
-const NO_RECONNECT_GRACE_MS: u32 = 400;
-
-#[derive(Clone, Debug, Deserialize)]
-struct Token {
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    status: u8,
-}
 
 /// Records what the component rendered; equal to any other, so it never re-renders anything.
 #[derive(Clone, Default)]
@@ -45,7 +33,7 @@ struct Props {
 }
 
 /// `"Open"`, `"Closed Completed"`, `"Connecting reconnecting 1"`: what a status line shows.
-fn describe(sse: &UseSseHandle<Token>) -> String {
+fn describe(sse: &UseSseHandle<Chunk>) -> String {
     let mut text = format!("{:?}", sse.ready_state());
     if let Some(reason) = sse.close_reason() {
         text += &format!(" {reason:?}");
@@ -60,7 +48,7 @@ fn describe(sse: &UseSseHandle<Token>) -> String {
 #[component]
 fn Answer(props: &Props) -> Html {
     let options =
-        UseSseOptions::new(|| SseOptions::<Token>::json().complete_when(|token| token.status == 1))
+        UseSseOptions::new(|| SseOptions::<Chunk>::json().complete_when(|token| token.status == 1))
             .keep_messages(props.keep)
             .immediate(props.immediate);
     let sse = use_sse_with_options(&props.url, options);

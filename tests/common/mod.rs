@@ -17,8 +17,11 @@ pub const SERVER: &str = match option_env!("SSE_TEST_URL") {
     None => "http://127.0.0.1:8080",
 };
 
+/// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
+pub const NO_RECONNECT_GRACE_MS: u32 = 400;
+
 /// The message type of the test scenarios; every field is optional so one type fits all events.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Chunk {
     #[serde(default)]
     pub index: u32,
