@@ -1,10 +1,13 @@
 //! One connection's logic: decoding and delivery, completion, the closing guard, classifying
-//! errors, and reconnection. It owns its transport; the transport's listeners only hold a weak
-//! reference back, so dropping the owner's `Rc` releases everything.
+//! errors, and the retry budgets. It owns its transport and never knows which one it is: the
+//! transport's listeners and tasks only hold a weak reference back, so dropping the owner's `Rc`
+//! releases everything.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use std::time::Duration;
 
+use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 use web_sys::MessageEvent;
@@ -13,9 +16,12 @@ use crate::decode::Decoder;
 use crate::handler::{Callbacks, Handler, Target};
 use crate::options::SseOptions;
 use crate::reconnect::{ReconnectInfo, ReconnectPolicy};
-use crate::transport::{EventKind, EventSourceTransport, TransportEvents};
+use crate::transport::{
+    has_event_source, EventKind, EventSourceTransport, FetchConfig, FetchTransport, Loss, Request,
+    Transport, TransportEvents, TransportKind,
+};
 use crate::url::with_query_param;
-use crate::{CloseReason, FailReason, Message, ReadyState, SseError};
+use crate::{CloseReason, FailReason, Message, ReadyState, SseError, DEFAULT_MAX_EVENT_SIZE};
 
 /// What an owner (a service, a stream, a JS object) can do with a connection, whatever its `T`.
 pub(crate) trait Control {
@@ -27,47 +33,49 @@ pub(crate) trait Control {
     fn disconnect(&self);
 }
 
-/// Re-creation after a fatal failure: the policy, and the code that carries it out. The code is
-/// reached through a function pointer that only [`SseOptions::reconnect`] sets, so a build that
-/// never asks for re-creation (the npm package) carries no timer, backoff or URL code.
-pub(crate) struct Recreation<T> {
-    pub(crate) policy: ReconnectPolicy,
-    schedule: fn(&Connection<T>, &ReconnectPolicy) -> bool,
+/// How to open (and re-open) the transport.
+enum Opener {
+    EventSource {
+        with_credentials: bool,
+        /// Carries the last event id into a re-created connection's URL.
+        last_event_id_param: Option<String>,
+    },
+    Fetch {
+        request: Rc<Request>,
+        config: FetchConfig,
+    },
 }
 
-impl<T: 'static> Recreation<T> {
-    pub(crate) fn new(policy: ReconnectPolicy) -> Self {
-        Recreation {
-            policy,
-            schedule: Connection::schedule_recreation,
-        }
-    }
+/// The last event id: read from the last event only when asked for, or set without one.
+enum LastEventId {
+    Event(MessageEvent),
+    Text(String),
 }
 
 pub(crate) struct Connection<T> {
     me: Weak<Self>,
     url: String,
+    opener: Opener,
     decode: Decoder<T>,
-    with_credentials: bool,
     /// Every named event listened for: the `on_event`/`event` names, then the done event.
     names: Vec<String>,
     done_index: Option<usize>,
     /// The done sentinel as a JS string, compared without copying the data into Rust.
     done_data: Option<JsValue>,
     max_retries: u32,
-    recreation: Option<Recreation<T>>,
-    last_event_id_param: Option<String>,
+    recreation: Option<ReconnectPolicy>,
     handler: RefCell<Box<dyn Handler<T>>>,
 
-    transport: RefCell<Option<EventSourceTransport>>,
+    transport: RefCell<Option<Box<dyn Transport>>>,
     reopen_timer: RefCell<Option<Timeout>>,
+    /// Listens to the user's `AbortSignal`, if any.
+    abort_listener: RefCell<Option<EventListener>>,
     closing: Cell<bool>,
-    close_reason: Cell<Option<CloseReason>>,
-    /// The last event seen; its `lastEventId` is read only when asked for.
-    last_event: RefCell<Option<MessageEvent>>,
+    close_reason: RefCell<Option<CloseReason>>,
+    last_event_id: RefCell<LastEventId>,
     /// Reconnection attempts since the last event, as reported to `on_reconnecting`.
     attempt: Cell<u32>,
-    /// Failed browser retries of the current `EventSource`, against `max_retries`.
+    /// Failed transport retries since the last event, against `max_retries`.
     retries: Cell<u32>,
     /// Re-creations since the last event, against the reconnect policy.
     recreations: Cell<u32>,
@@ -90,6 +98,11 @@ impl<T: 'static> Connection<T> {
         handler: Box<dyn Handler<T>>,
     ) -> Result<Rc<Self>, SseError> {
         options.validate()?;
+        let use_fetch = match options.transport {
+            TransportKind::Fetch => true,
+            TransportKind::EventSource => false,
+            _ => options.fetch_only_option().is_some() || !has_event_source(),
+        };
         let SseOptions {
             decode,
             with_credentials,
@@ -98,8 +111,28 @@ impl<T: 'static> Connection<T> {
             max_retries,
             recreation,
             last_event_id_param,
-            invalid: _,
+            mut request,
+            fetch,
+            signal,
+            ..
         } = options;
+        let opener = if use_fetch {
+            request.include_credentials = with_credentials;
+            Opener::Fetch {
+                request: Rc::new(request),
+                config: FetchConfig {
+                    reconnect: fetch.reconnect.unwrap_or_default(),
+                    idle_timeout: fetch.idle_timeout,
+                    flush_at_end: fetch.flush_at_end,
+                    max_event_size: fetch.max_event_size.unwrap_or(DEFAULT_MAX_EVENT_SIZE),
+                },
+            }
+        } else {
+            Opener::EventSource {
+                with_credentials,
+                last_event_id_param,
+            }
+        };
         let mut names: Vec<String> = handlers
             .events
             .iter()
@@ -117,24 +150,39 @@ impl<T: 'static> Connection<T> {
         let connection = Rc::new_cyclic(|me| Connection {
             me: me.clone(),
             url: url.to_owned(),
+            opener,
             decode,
-            with_credentials,
             names,
             done_index,
             done_data: completion.done_data.map(|data| JsValue::from_str(&data)),
             max_retries,
             recreation,
-            last_event_id_param,
             handler: RefCell::new(handler),
             transport: RefCell::new(None),
             reopen_timer: RefCell::new(None),
+            abort_listener: RefCell::new(None),
             closing: Cell::new(false),
-            close_reason: Cell::new(None),
-            last_event: RefCell::new(None),
+            close_reason: RefCell::new(None),
+            last_event_id: RefCell::new(LastEventId::Text(
+                fetch.last_event_id.unwrap_or_default(),
+            )),
             attempt: Cell::new(0),
             retries: Cell::new(0),
             recreations: Cell::new(0),
         });
+        if let Some(signal) = signal {
+            if signal.aborted() {
+                connection.disconnect();
+                return Ok(connection);
+            }
+            let me = connection.me.clone();
+            let listener = EventListener::once(&signal, "abort", move |_| {
+                if let Some(connection) = me.upgrade() {
+                    connection.disconnect();
+                }
+            });
+            *connection.abort_listener.borrow_mut() = Some(listener);
+        }
         let transport = connection
             .open_transport(url)
             .map_err(SseError::InvalidUrl)?;
@@ -142,9 +190,26 @@ impl<T: 'static> Connection<T> {
         Ok(connection)
     }
 
-    fn open_transport(&self, url: &str) -> Result<EventSourceTransport, String> {
+    fn open_transport(&self, url: &str) -> Result<Box<dyn Transport>, String> {
         let sink: Weak<dyn TransportEvents> = self.me.clone();
-        EventSourceTransport::open(url, self.with_credentials, &self.names, sink)
+        Ok(match &self.opener {
+            Opener::EventSource {
+                with_credentials, ..
+            } => Box::new(EventSourceTransport::open(
+                url,
+                *with_credentials,
+                &self.names,
+                sink,
+            )?),
+            Opener::Fetch { request, config } => Box::new(FetchTransport::open(
+                url,
+                request.clone(),
+                config.clone(),
+                &self.names,
+                &self.last_event_id(),
+                sink,
+            )?),
+        })
     }
 
     /// A completion rule matched: close before the server's end of stream can trigger a
@@ -153,16 +218,18 @@ impl<T: 'static> Connection<T> {
         if self.closing.replace(true) {
             return;
         }
-        self.close_reason.set(Some(CloseReason::Completed));
+        *self.close_reason.borrow_mut() = Some(CloseReason::Completed);
         self.stop();
         self.handler.borrow_mut().complete();
     }
 
-    /// Releases the transport (closing the source, removing its listeners) and any pending
-    /// re-creation. Safe from inside a listener: the running closure is freed when it returns.
+    /// Releases the transport (closing the source or aborting the request, removing its
+    /// listeners and timers) and any pending re-creation. Safe from inside a listener: the
+    /// running closure is freed when it returns.
     fn stop(&self) {
         drop(self.transport.borrow_mut().take());
         drop(self.reopen_timer.borrow_mut().take());
+        drop(self.abort_listener.borrow_mut().take());
     }
 
     fn report(&self, error: SseError) {
@@ -172,13 +239,14 @@ impl<T: 'static> Connection<T> {
         self.handler.borrow_mut().error(error);
     }
 
-    fn reconnecting(&self, delay: Option<std::time::Duration>) {
+    fn reconnecting(&self, delay: Option<Duration>, status: Option<u16>) {
         let attempt = self.attempt.get() + 1;
         self.attempt.set(attempt);
         let info = ReconnectInfo {
             attempt,
             last_event_id: self.last_event_id(),
             delay,
+            status,
         };
         self.handler.borrow_mut().reconnecting(info);
     }
@@ -186,17 +254,18 @@ impl<T: 'static> Connection<T> {
     /// The connection is lost for good, unless the policy allows another re-creation.
     fn fail(&self, reason: FailReason) {
         self.stop();
-        if let Some(recreation) = &self.recreation {
-            if (recreation.schedule)(self, &recreation.policy) {
-                return;
-            }
+        if self.schedule_recreation() {
+            return;
         }
-        self.close_reason.set(Some(CloseReason::Failed(reason)));
+        *self.close_reason.borrow_mut() = Some(CloseReason::Failed(reason.clone()));
         self.report(SseError::Failed(reason));
     }
 
-    /// Schedules the next re-creation, unless the policy's budget is spent.
-    fn schedule_recreation(&self, policy: &ReconnectPolicy) -> bool {
+    /// Schedules the next re-creation, unless there is no policy or its budget is spent.
+    fn schedule_recreation(&self) -> bool {
+        let Some(policy) = &self.recreation else {
+            return false;
+        };
         let recreation = self.recreations.get() + 1;
         if recreation > policy.attempts() {
             return false;
@@ -210,21 +279,23 @@ impl<T: 'static> Connection<T> {
             }
         });
         *self.reopen_timer.borrow_mut() = Some(timer);
-        self.reconnecting(Some(delay));
+        self.reconnecting(Some(delay), None);
         true
     }
 
-    /// Opens a new transport after a fatal failure, carrying the last event id if asked to.
+    /// Opens a new transport after a fatal failure, carrying the last event id (the fetch
+    /// transport as `Last-Event-ID`; `EventSource` in the URL, if asked to).
     fn recreate(&self) {
         drop(self.reopen_timer.borrow_mut().take());
         if self.closing.get() {
             return;
         }
         let last_event_id = self.last_event_id();
-        let url = match &self.last_event_id_param {
-            Some(name) if !last_event_id.is_empty() => {
-                with_query_param(&self.url, name, &last_event_id)
-            }
+        let url = match &self.opener {
+            Opener::EventSource {
+                last_event_id_param: Some(name),
+                ..
+            } if !last_event_id.is_empty() => with_query_param(&self.url, name, &last_event_id),
             _ => self.url.clone(),
         };
         self.retries.set(0);
@@ -232,8 +303,8 @@ impl<T: 'static> Connection<T> {
             Ok(transport) => *self.transport.borrow_mut() = Some(transport),
             Err(message) => {
                 // The new URL was refused: the connection is over.
-                self.close_reason
-                    .set(Some(CloseReason::Failed(FailReason::Refused)));
+                *self.close_reason.borrow_mut() =
+                    Some(CloseReason::Failed(FailReason::Refused));
                 self.report(SseError::InvalidUrl(message));
             }
         }
@@ -241,11 +312,11 @@ impl<T: 'static> Connection<T> {
 }
 
 impl<T: 'static> TransportEvents for Connection<T> {
-    fn opened(&self) {
+    fn opened(&self, response: Option<JsValue>) {
         if self.closing.get() {
             return;
         }
-        self.handler.borrow_mut().open();
+        self.handler.borrow_mut().open(response.as_ref());
     }
 
     fn message(&self, kind: EventKind, event: MessageEvent) {
@@ -262,7 +333,7 @@ impl<T: 'static> TransportEvents for Connection<T> {
             self.complete();
             return;
         }
-        *self.last_event.borrow_mut() = Some(event.clone());
+        *self.last_event_id.borrow_mut() = LastEventId::Event(event.clone());
         let is_done_event =
             matches!(kind, EventKind::Named(index) if Some(index) == self.done_index);
         let (target, has_predicate) = {
@@ -295,21 +366,30 @@ impl<T: 'static> TransportEvents for Connection<T> {
         }
     }
 
-    fn errored(&self, retrying: bool) {
+    fn id_changed(&self, id: &str) {
+        *self.last_event_id.borrow_mut() = LastEventId::Text(id.to_owned());
+    }
+
+    fn lost(&self, loss: Loss) {
         if self.closing.get() {
             return;
         }
-        if !retrying {
-            return self.fail(FailReason::Refused);
-        }
+        let (delay, response) = match loss {
+            Loss::Failed(reason) => return self.fail(reason),
+            Loss::Retrying { delay, response } => (delay, response),
+        };
         let retries = self.retries.get() + 1;
         self.retries.set(retries);
         if retries > self.max_retries {
-            return self.fail(FailReason::RetriesExhausted {
-                attempts: self.max_retries,
+            // The answer that asked for the retries says more than a count.
+            return self.fail(match response {
+                Some((status, body)) => FailReason::Http { status, body },
+                None => FailReason::RetriesExhausted {
+                    attempts: self.max_retries,
+                },
             });
         }
-        self.reconnecting(None);
+        self.reconnecting(delay, response.map(|(status, _)| status));
     }
 }
 
@@ -323,11 +403,10 @@ impl<T: 'static> Control for Connection<T> {
     }
 
     fn last_event_id(&self) -> String {
-        self.last_event
-            .borrow()
-            .as_ref()
-            .map(MessageEvent::last_event_id)
-            .unwrap_or_default()
+        match &*self.last_event_id.borrow() {
+            LastEventId::Event(event) => event.last_event_id(),
+            LastEventId::Text(id) => id.clone(),
+        }
     }
 
     fn is_closing(&self) -> bool {
@@ -335,16 +414,20 @@ impl<T: 'static> Control for Connection<T> {
     }
 
     fn close_reason(&self) -> Option<CloseReason> {
-        self.close_reason.get()
+        self.close_reason.borrow().clone()
     }
 
     fn disconnect(&self) {
         if self.closing.replace(true) {
             return;
         }
-        if self.close_reason.get().is_none() {
-            self.close_reason.set(Some(CloseReason::Disconnected));
-        }
+        self.close_reason
+            .borrow_mut()
+            .get_or_insert(CloseReason::Disconnected);
         self.stop();
+        // From inside one of its own callbacks the handler is busy; its owner ends it then.
+        if let Ok(mut handler) = self.handler.try_borrow_mut() {
+            handler.disconnected();
+        }
     }
 }

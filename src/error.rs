@@ -63,21 +63,76 @@ impl std::error::Error for SseError {}
 /// use wasm_sse::FailReason;
 /// let reason = FailReason::RetriesExhausted { attempts: 5 };
 /// assert_eq!(reason.to_string(), "gave up after 5 failed reconnection attempts");
+/// let reason = FailReason::Http { status: 401, body: "invalid token".into() };
+/// assert_eq!(reason.status(), Some(401));
+/// assert_eq!(reason.to_string(), "HTTP 401: invalid token");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FailReason {
-    /// The browser closed the connection and will not retry: an HTTP error status (204 included),
-    /// a content type other than `text/event-stream`, or a CORS refusal. The native API does not
-    /// say which.
+    /// The browser's `EventSource` closed the connection and will not retry: an HTTP error status
+    /// (204 included), a content type other than `text/event-stream`, or a CORS refusal. The
+    /// native API does not say which.
     Refused,
-    /// The browser kept failing to reconnect, and the retry budget ran out.
+    /// The connection kept failing, and the retry budget ran out.
     RetriesExhausted {
         /// How many reconnection attempts failed in a row.
         attempts: u32,
     },
+    /// (Fetch transport) The server answered with a status that ends the stream: 204, or an
+    /// error status other than 408, 429 and 5xx (or one of those once the retry budget is spent).
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body (at most 64 KiB), as text: an API's own error message.
+        body: String,
+    },
+    /// (Fetch transport) A success status, but not a `text/event-stream` response.
+    ContentType {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` the server sent (`""` if none).
+        content_type: String,
+        /// The start of the response body (at most 64 KiB), as text.
+        body: String,
+    },
+    /// (Fetch transport) The request could not be made: `fetch` threw or rejected (a network
+    /// error, a CORS refusal, a header value the browser refuses), or a `headers`/`body` getter
+    /// failed. Carries the message.
+    Request(String),
+    /// (Fetch transport) The stream was lost (dropped, ended by the server or idle for too long)
+    /// before a completion rule matched, and the request is not one to repeat: reconnection is
+    /// off, or the method is not GET and the stream gave no event id to resume from.
+    Lost,
+    /// (Fetch transport) One event was larger than the configured limit
+    /// ([`SseOptions::max_event_size`](crate::SseOptions::max_event_size)).
+    EventTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
+impl FailReason {
+    /// The HTTP status the failure came with, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FailReason::Http { status, .. } | FailReason::ContentType { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// The start of the response body the failure came with, if the server answered.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            FailReason::Http { body, .. } | FailReason::ContentType { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+// Written with `write_str` only where it can be, so the wasm carries little formatting code.
 impl fmt::Display for FailReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -86,6 +141,33 @@ impl fmt::Display for FailReason {
             ),
             FailReason::RetriesExhausted { attempts } => {
                 write!(f, "gave up after {attempts} failed reconnection attempts")
+            }
+            FailReason::Http { status, body } => {
+                write!(f, "HTTP {status}")?;
+                if !body.is_empty() {
+                    f.write_str(": ")?;
+                    f.write_str(body.trim_end())?;
+                }
+                Ok(())
+            }
+            FailReason::ContentType {
+                status,
+                content_type,
+                ..
+            } => write!(
+                f,
+                "expected a text/event-stream response, got \"{content_type}\" (HTTP {status})"
+            ),
+            FailReason::Request(message) => {
+                f.write_str("the request failed: ")?;
+                f.write_str(message)
+            }
+            FailReason::Lost => f.write_str(
+                "the stream was lost before it completed, and the request is not repeated \
+                 (reconnect is \"never\", or not a GET and no event id to resume from)",
+            ),
+            FailReason::EventTooLarge { limit } => {
+                write!(f, "an event exceeded the {limit}-byte limit")
             }
         }
     }
@@ -99,7 +181,7 @@ impl fmt::Display for FailReason {
 /// let reason = CloseReason::Failed(FailReason::Refused);
 /// assert_ne!(reason, CloseReason::Completed);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseReason {
     /// A completion rule matched: the stream ended normally.

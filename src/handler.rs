@@ -2,10 +2,44 @@
 //! implementation; the JS face, which calls JS functions, is another (so the npm package
 //! carries neither boxed Rust closures nor the panic guard).
 
-use crate::options::{Handlers, Predicate};
+use wasm_bindgen::JsValue;
+
 use crate::reconnect::ReconnectInfo;
 use crate::transport::EventKind;
 use crate::{guard, Message, SseError};
+
+pub(crate) type Callback<A> = Box<dyn FnMut(A)>;
+
+/// A completion predicate on decoded data.
+pub(crate) type Predicate<T> = Box<dyn Fn(&T) -> bool>;
+
+/// The user's callbacks, as `SseOptions` collects them.
+pub(crate) struct Handlers<T> {
+    pub(crate) on_open: Option<Callback<()>>,
+    pub(crate) on_message: Option<Callback<Message<T>>>,
+    /// Named events, each with its own callback or `None` to go to `on_message`.
+    pub(crate) events: Vec<(String, Option<Callback<Message<T>>>)>,
+    pub(crate) on_complete: Option<Callback<()>>,
+    pub(crate) on_reconnecting: Option<Callback<ReconnectInfo>>,
+    pub(crate) on_error: Option<Callback<SseError>>,
+    /// Crate-private: told when the client closes the connection (the `Stream` flavour ends).
+    pub(crate) on_disconnect: Option<Callback<()>>,
+}
+
+impl<T> Handlers<T> {
+    /// No callbacks, listening for `events` (names only).
+    pub(crate) fn listening(events: Vec<(String, Option<Callback<Message<T>>>)>) -> Self {
+        Handlers {
+            on_open: None,
+            on_message: None,
+            events,
+            on_complete: None,
+            on_reconnecting: None,
+            on_error: None,
+            on_disconnect: None,
+        }
+    }
+}
 
 /// Where an event's decoded data goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +60,14 @@ pub(crate) trait Handler<T> {
     fn has_predicate(&self) -> bool;
     /// Whether `data` is the last message (a predicate that fails says no).
     fn is_final(&mut self, data: &T) -> bool;
-    fn open(&mut self);
+    /// The stream opened; with the fetch transport, `response` is the `Response`.
+    fn open(&mut self, response: Option<&JsValue>);
     fn message(&mut self, target: Target, message: Message<T>);
     fn complete(&mut self);
     fn reconnecting(&mut self, info: ReconnectInfo);
     fn error(&mut self, error: SseError);
+    /// The client closed the connection (no user callback fires for it).
+    fn disconnected(&mut self);
 }
 
 /// The Rust callbacks and predicate of an `SseOptions`, each called through the panic guard.
@@ -63,7 +100,7 @@ impl<T> Handler<T> for Callbacks<T> {
             .is_some_and(|predicate| guard::test(predicate.as_ref(), data))
     }
 
-    fn open(&mut self) {
+    fn open(&mut self, _response: Option<&JsValue>) {
         if let Some(callback) = self.handlers.on_open.as_mut() {
             guard::call(callback, ());
         }
@@ -99,6 +136,12 @@ impl<T> Handler<T> for Callbacks<T> {
     fn error(&mut self, error: SseError) {
         if let Some(callback) = self.handlers.on_error.as_mut() {
             guard::call(callback, error);
+        }
+    }
+
+    fn disconnected(&mut self) {
+        if let Some(callback) = self.handlers.on_disconnect.as_mut() {
+            callback(());
         }
     }
 }

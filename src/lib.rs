@@ -61,6 +61,7 @@ mod js;
 pub mod leptos;
 mod message;
 mod options;
+mod parser;
 mod ready_state;
 mod reconnect;
 mod service;
@@ -73,7 +74,12 @@ pub mod yew;
 pub use error::{CloseReason, FailReason, SseError};
 pub use message::Message;
 pub use options::SseOptions;
+pub use parser::DEFAULT_MAX_EVENT_SIZE;
 pub use ready_state::ReadyState;
-pub use reconnect::{ReconnectInfo, ReconnectPolicy, DEFAULT_MAX_RETRIES};
+pub use reconnect::{
+    ReconnectInfo, ReconnectMode, ReconnectPolicy, DEFAULT_MAX_RETRIES, DEFAULT_RETRY,
+    MAX_RETRY_DELAY,
+};
 pub use service::SseService;
 pub use stream::SseStream;
+pub use transport::TransportKind;

@@ -1,19 +1,18 @@
 //! What a connection should do: decoding, callbacks, completion rules and reconnection.
 
 use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
-use crate::connection::Recreation;
 use crate::decode::{self, Decoder};
-use crate::reconnect::{ReconnectInfo, ReconnectPolicy, DEFAULT_MAX_RETRIES};
+use crate::handler::{Handlers, Predicate};
+use crate::reconnect::{ReconnectInfo, ReconnectMode, ReconnectPolicy, DEFAULT_MAX_RETRIES};
+use crate::transport::{Part, Request, TransportKind};
 use crate::{Message, SseError};
-
-type Callback<A> = Box<dyn FnMut(A)>;
-
-/// A completion predicate on decoded data.
-pub(crate) type Predicate<T> = Box<dyn Fn(&T) -> bool>;
 
 /// Event types the browser itself uses; a named event cannot take them.
 const RESERVED_EVENT_NAMES: [&str; 3] = ["message", "open", "error"];
@@ -55,21 +54,25 @@ pub struct SseOptions<T> {
     pub(crate) handlers: Handlers<T>,
     pub(crate) completion: Completion<T>,
     pub(crate) max_retries: u32,
-    pub(crate) recreation: Option<Recreation<T>>,
+    pub(crate) recreation: Option<ReconnectPolicy>,
     pub(crate) last_event_id_param: Option<String>,
+    pub(crate) transport: TransportKind,
+    /// What the fetch transport sends (its `include_credentials` follows `with_credentials`).
+    pub(crate) request: Request,
+    pub(crate) fetch: FetchSettings,
+    pub(crate) signal: Option<web_sys::AbortSignal>,
     /// A problem a setter found, reported by `connect`.
     pub(crate) invalid: Option<String>,
 }
 
-/// The user's callbacks.
-pub(crate) struct Handlers<T> {
-    pub(crate) on_open: Option<Callback<()>>,
-    pub(crate) on_message: Option<Callback<Message<T>>>,
-    /// Named events, each with its own callback or `None` to go to `on_message`.
-    pub(crate) events: Vec<(String, Option<Callback<Message<T>>>)>,
-    pub(crate) on_complete: Option<Callback<()>>,
-    pub(crate) on_reconnecting: Option<Callback<ReconnectInfo>>,
-    pub(crate) on_error: Option<Callback<SseError>>,
+/// The fetch transport's settings beyond the request; any of them chooses that transport.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct FetchSettings {
+    pub(crate) last_event_id: Option<String>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) reconnect: Option<ReconnectMode>,
+    pub(crate) flush_at_end: bool,
+    pub(crate) max_event_size: Option<usize>,
 }
 
 /// The rules that mark a normal end of stream.
@@ -127,14 +130,7 @@ impl<T> SseOptions<T> {
         SseOptions {
             decode,
             with_credentials: false,
-            handlers: Handlers {
-                on_open: None,
-                on_message: None,
-                events: Vec::new(),
-                on_complete: None,
-                on_reconnecting: None,
-                on_error: None,
-            },
+            handlers: Handlers::listening(Vec::new()),
             completion: Completion {
                 predicate: None,
                 done_event: None,
@@ -143,6 +139,10 @@ impl<T> SseOptions<T> {
             max_retries: DEFAULT_MAX_RETRIES,
             recreation: None,
             last_event_id_param: None,
+            transport: TransportKind::Auto,
+            request: Request::default(),
+            fetch: FetchSettings::default(),
+            signal: None,
             invalid: None,
         }
     }
@@ -234,14 +234,11 @@ impl<T> SseOptions<T> {
     }
 
     /// After a fatal failure, re-create the connection following `policy` (default: never).
-    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self
-    where
-        T: 'static,
-    {
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
         if let Err(problem) = policy.validate() {
             self.invalid = Some(problem);
         }
-        self.recreation = Some(Recreation::new(policy));
+        self.recreation = Some(policy);
         self
     }
 
@@ -253,6 +250,144 @@ impl<T> SseOptions<T> {
         self
     }
 
+    /// Which transport carries the connection (default [`TransportKind::Auto`]: `EventSource`
+    /// unless a fetch-only option is set or the global scope has no `EventSource`).
+    pub fn transport(mut self, transport: TransportKind) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// The request method (fetch transport; default `"GET"`).
+    pub fn method(mut self, method: &str) -> Self {
+        self.request.method = method.to_owned();
+        self
+    }
+
+    /// A request header (fetch transport). Later headers of the same name win.
+    ///
+    /// ```no_run
+    /// # let token = "t";
+    /// let options = wasm_sse::SseOptions::<String>::text()
+    ///     .method("POST")
+    ///     .header("Authorization", &format!("Bearer {token}"));
+    /// ```
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request.headers.push(Part::Value(header_pair(name, value)));
+        self
+    }
+
+    /// A request header whose value `value` computes before **every** request, reconnections
+    /// included, so a refreshed token is used (fetch transport).
+    ///
+    /// ```no_run
+    /// use std::{cell::RefCell, rc::Rc};
+    /// let token = Rc::new(RefCell::new(String::from("first")));
+    /// let current = token.clone();
+    /// let options = wasm_sse::SseOptions::<String>::text().header_with("Authorization", move || {
+    ///     let bearer = format!("Bearer {}", current.borrow());
+    ///     async move { bearer }
+    /// });
+    /// ```
+    pub fn header_with<F, Fut>(mut self, name: &str, value: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = String> + 'static,
+    {
+        let name = name.to_owned();
+        self.request.headers.push(Part::Get(Rc::new(move || {
+            let (name, value) = (name.clone(), value());
+            Box::pin(async move { Ok(header_pair(&name, &value.await)) })
+        })));
+        self
+    }
+
+    /// The request body (fetch transport; not with GET): a string, or any JS `BodyInit`.
+    pub fn body(mut self, body: impl Into<JsValue>) -> Self {
+        self.request.body = Some(Part::Value(body.into()));
+        self
+    }
+
+    /// A request body that `body` computes before **every** request (fetch transport).
+    pub fn body_with<F, Fut, B>(mut self, body: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = B> + 'static,
+        B: Into<JsValue>,
+    {
+        self.request.body = Some(Part::Get(Rc::new(move || {
+            let body = body();
+            Box::pin(async move { Ok(body.await.into()) })
+        })));
+        self
+    }
+
+    /// The `fetch` function to use instead of the global one (fetch transport), called as
+    /// `fetch(url, init)`.
+    pub fn fetch_function(mut self, fetch: js_sys::Function) -> Self {
+        self.request.fetch = Some(fetch);
+        self
+    }
+
+    /// Aborting `signal` disconnects, like [`SseService::disconnect`](crate::SseService::disconnect)
+    /// (no error callback); an already aborted signal never connects.
+    pub fn signal(mut self, signal: web_sys::AbortSignal) -> Self {
+        self.signal = Some(signal);
+        self
+    }
+
+    /// The `Last-Event-ID` to send with the first request, to resume a stream (fetch transport).
+    pub fn last_event_id(mut self, id: &str) -> Self {
+        self.fetch.last_event_id = Some(id.to_owned());
+        self
+    }
+
+    /// No byte at all (comments count) for this long counts as a lost connection, which is then
+    /// retried like any other loss (fetch transport; default: none).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.fetch.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// When a lost stream is requested again (fetch transport; default [`ReconnectMode::Auto`]).
+    pub fn reconnect_mode(mut self, mode: ReconnectMode) -> Self {
+        self.fetch.reconnect = Some(mode);
+        self
+    }
+
+    /// Dispatch an event left without its closing blank line when the stream ends, for gateways
+    /// that omit it (fetch transport; default `false`, as the standard says).
+    pub fn flush_at_end(mut self, flush: bool) -> Self {
+        self.fetch.flush_at_end = flush;
+        self
+    }
+
+    /// The largest event, in bytes, before the connection fails with
+    /// [`FailReason::EventTooLarge`](crate::FailReason::EventTooLarge) (fetch transport; default
+    /// [`DEFAULT_MAX_EVENT_SIZE`]).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.fetch.max_event_size = Some(bytes);
+        self
+    }
+
+    /// The first fetch-only option set, by its setter's name.
+    pub(crate) fn fetch_only_option(&self) -> Option<&'static str> {
+        let request = &self.request;
+        let fetch = &self.fetch;
+        [
+            (request.method != "GET", "method"),
+            (!request.headers.is_empty(), "header"),
+            (request.body.is_some(), "body"),
+            (request.fetch.is_some(), "fetch_function"),
+            (fetch.last_event_id.is_some(), "last_event_id"),
+            (fetch.idle_timeout.is_some(), "idle_timeout"),
+            (fetch.reconnect.is_some(), "reconnect_mode"),
+            (fetch.flush_at_end, "flush_at_end"),
+            (fetch.max_event_size.is_some(), "max_event_size"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+
     /// Takes the callbacks out (the connection owns them from then on).
     pub(crate) fn take_handlers(&mut self) -> Handlers<T> {
         // The names stay: they say which events to listen for.
@@ -262,17 +397,7 @@ impl<T> SseOptions<T> {
             .iter()
             .map(|(name, _)| (name.clone(), None))
             .collect();
-        std::mem::replace(
-            &mut self.handlers,
-            Handlers {
-                on_open: None,
-                on_message: None,
-                events,
-                on_complete: None,
-                on_reconnecting: None,
-                on_error: None,
-            },
-        )
+        std::mem::replace(&mut self.handlers, Handlers::listening(events))
     }
 
     /// Checks what cannot be checked by the types.
@@ -296,11 +421,35 @@ impl<T> SseOptions<T> {
         if self.last_event_id_param.as_deref() == Some("") {
             return invalid("the last event id parameter needs a name".into());
         }
+        if self.transport == TransportKind::EventSource {
+            if let Some(option) = self.fetch_only_option() {
+                return invalid([option, " needs the fetch transport, not EventSource"].concat());
+            }
+        }
+        let method = &self.request.method;
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return invalid(["\"", method, "\" is not an HTTP method"].concat());
+        }
+        if self.request.body.is_some() && ["GET", "HEAD"].contains(&method.to_ascii_uppercase().as_str()) {
+            return invalid(["a ", method, " request cannot have a body"].concat());
+        }
+        if self.fetch.idle_timeout == Some(Duration::ZERO) {
+            return invalid("idle_timeout must be above zero".into());
+        }
+        if self.fetch.max_event_size == Some(0) {
+            return invalid("max_event_size must be above zero".into());
+        }
         match &self.invalid {
             Some(problem) => invalid(problem.clone()),
             None => Ok(()),
         }
     }
+}
+
+/// One header as a `HeadersInit`: `[[name, value]]`.
+fn header_pair(name: &str, value: &str) -> JsValue {
+    let pair = js_sys::Array::of2(&JsValue::from_str(name), &JsValue::from_str(value));
+    js_sys::Array::of1(&pair).into()
 }
 
 impl<T> fmt::Debug for SseOptions<T> {
@@ -317,8 +466,11 @@ impl<T> fmt::Debug for SseOptions<T> {
             .field("done_event", &self.completion.done_event)
             .field("done_data", &self.completion.done_data)
             .field("max_retries", &self.max_retries)
-            .field("reconnect", &self.recreation.as_ref().map(|r| &r.policy))
+            .field("reconnect", &self.recreation)
             .field("last_event_id_param", &self.last_event_id_param)
+            .field("transport", &self.transport)
+            .field("method", &self.request.method)
+            .field("fetch", &self.fetch)
             .finish_non_exhaustive()
     }
 }

@@ -7,6 +7,49 @@ use std::time::Duration;
 /// reconnection attempts in a row, with no event in between, before the service gives up.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 
+/// The fetch transport's reconnection delay until the server sends `retry:`: the floor of its
+/// backoff. (Browsers' own `EventSource` default is about 3 s.)
+pub const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+
+/// The longest the fetch transport waits between attempts, unless `Retry-After` asks for more.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// When the fetch transport requests a lost stream again (a drop, the server ending it before a
+/// completion rule matched, the idle timeout). Statuses that ask for a retry (408, 429, 5xx) are
+/// retried in every mode but `Never`; the page becoming hidden or visible never re-sends anything.
+///
+/// # Example
+/// ```no_run
+/// use wasm_sse::{ReconnectMode, SseOptions};
+/// // A chat answer that cannot be resumed must not be asked for twice.
+/// let options = SseOptions::<String>::text()
+///     .method("POST")
+///     .body("{\"prompt\":\"hi\"}")
+///     .reconnect_mode(ReconnectMode::Never);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReconnectMode {
+    /// GET always (as `EventSource` does); other methods only once the stream has given an event
+    /// id, so the server can resume from `Last-Event-ID` (the default).
+    #[default]
+    Auto,
+    /// Every method, with or without an event id.
+    Always,
+    /// Never: a lost stream fails with [`FailReason::Lost`](crate::FailReason::Lost).
+    Never,
+}
+
+/// The fetch transport's wait before attempt `attempt` (from 1) after `floor_ms` (the server's
+/// `retry:`): exponential backoff with full jitter above the floor, capped at
+/// [`MAX_RETRY_DELAY`] (or the floor, if that is higher). `random` is in `[0, 1)`.
+pub(crate) fn retry_delay(floor_ms: u32, attempt: u32, random: f64) -> Duration {
+    let floor = f64::from(floor_ms);
+    let cap = floor.max(MAX_RETRY_DELAY.as_millis() as f64);
+    let ceiling = (floor * 2f64.powi(attempt.saturating_sub(1).min(32) as i32)).min(cap);
+    let ms = floor + (ceiling - floor) * random.clamp(0.0, 1.0);
+    Duration::from_millis(ms as u64)
+}
+
 /// What the `on_reconnecting` callback learns about a transient loss.
 ///
 /// # Example
@@ -25,8 +68,10 @@ pub struct ReconnectInfo {
     /// `Last-Event-ID` header, and a re-created connection as a query parameter if asked to.
     pub last_event_id: String,
     /// `None` when the browser retries on its own (after its own delay, or the server's
-    /// `retry:`); the wait before the service re-creates the connection otherwise.
+    /// `retry:`); the wait before the next attempt otherwise.
     pub delay: Option<Duration>,
+    /// (Fetch transport) The HTTP status that asked for the retry (408, 429, 5xx), if any.
+    pub status: Option<u16>,
 }
 
 /// Re-creates a connection after a fatal failure, waiting longer after each attempt.
@@ -175,6 +220,18 @@ mod tests {
     fn huge_attempt_numbers_stay_capped() {
         let policy = ReconnectPolicy::default().jitter(0.0);
         assert_eq!(policy.delay(u32::MAX, 0.0), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn fetch_retries_start_at_the_floor_and_grow_with_jitter_up_to_the_cap() {
+        assert_eq!(retry_delay(100, 1, 0.9), ms(100));
+        assert_eq!(retry_delay(100, 2, 0.0), ms(100));
+        assert_eq!(retry_delay(100, 2, 0.5), ms(150));
+        assert_eq!(retry_delay(100, 4, 0.999), ms(799));
+        assert_eq!(retry_delay(1000, 40, 0.999_999), ms(29_999));
+        // A server asking for more than the cap gets what it asked for.
+        assert_eq!(retry_delay(60_000, 3, 0.5), ms(60_000));
+        assert_eq!(retry_delay(u32::MAX, u32::MAX, 1.0), ms(u64::from(u32::MAX)));
     }
 
     #[test]

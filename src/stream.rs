@@ -81,7 +81,8 @@ impl<T: 'static> SseStream<T> {
             waker: RefCell::new(None),
         });
         let (on_message, on_error, on_complete) = (queue.clone(), queue.clone(), queue.clone());
-        let options = options
+        let on_disconnect = queue.clone();
+        let mut options = options
             .on_message(move |message| on_message.push(Ok(message)))
             .on_error(move |error| {
                 let fatal = error.is_fatal();
@@ -91,6 +92,8 @@ impl<T: 'static> SseStream<T> {
                 }
             })
             .on_complete(move || on_complete.end());
+        // An abort signal ends the stream too.
+        options.handlers.on_disconnect = Some(Box::new(move |()| on_disconnect.end()));
         let connection = Connection::open(url, options)?;
         Ok(SseStream { queue, connection })
     }

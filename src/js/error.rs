@@ -6,16 +6,23 @@ use crate::SseError;
 
 #[wasm_bindgen(module = "/src/js/support.js")]
 extern "C" {
-    fn sse_error(kind: &str, message: &str, data: Option<String>, ready_state: u8) -> JsValue;
+    fn sse_error(
+        kind: &str,
+        message: &str,
+        data: Option<String>,
+        ready_state: u8,
+        status: Option<u16>,
+        body: Option<String>,
+    ) -> JsValue;
 }
 
 /// Builds the `SSEError` passed to `onError` and thrown by `stream()`, or `None` for errors that
 /// are returned from `connect` instead (they never reach a callback).
 pub(crate) fn to_js(error: &SseError) -> Option<JsValue> {
-    let (kind, data, ready_state) = match error {
+    let (kind, data, ready_state, reason) = match error {
         // Data arrives only while the connection is open.
-        SseError::Parse { data, .. } => ("parse", Some(data.as_str()), 1),
-        SseError::Failed(_) => ("failed", None, 2),
+        SseError::Parse { data, .. } => ("parse", Some(data.as_str()), 1, None),
+        SseError::Failed(reason) => ("failed", None, 2, Some(reason)),
         _ => return None,
     };
     Some(sse_error(
@@ -23,6 +30,8 @@ pub(crate) fn to_js(error: &SseError) -> Option<JsValue> {
         &error.to_string(),
         data.map(str::to_owned),
         ready_state,
+        reason.and_then(|r| r.status()),
+        reason.and_then(|r| r.body()).map(str::to_owned),
     ))
 }
 

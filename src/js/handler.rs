@@ -51,8 +51,11 @@ impl Handler<JsValue> for JsHandler {
         })
     }
 
-    fn open(&mut self) {
-        call(self.on_open.as_ref(), &[]);
+    fn open(&mut self, response: Option<&JsValue>) {
+        match response {
+            Some(response) => call(self.on_open.as_ref(), std::slice::from_ref(response)),
+            None => call(self.on_open.as_ref(), &[]),
+        }
     }
 
     fn message(&mut self, target: Target, message: Message<JsValue>) {
@@ -78,8 +81,17 @@ impl Handler<JsValue> for JsHandler {
     fn reconnecting(&mut self, info: ReconnectInfo) {
         if let Some(f) = &self.on_reconnecting {
             let js = Object::new();
-            let _ = Reflect::set(&js, &"attempt".into(), &info.attempt.into());
-            let _ = Reflect::set(&js, &"lastEventId".into(), &info.last_event_id.into());
+            let set = |key: &str, value: JsValue| {
+                let _ = Reflect::set(&js, &key.into(), &value);
+            };
+            set("attempt", info.attempt.into());
+            set("lastEventId", info.last_event_id.into());
+            if let Some(delay) = info.delay {
+                set("delay", (delay.as_millis() as f64).into());
+            }
+            if let Some(status) = info.status {
+                set("status", status.into());
+            }
             call(Some(f), &[js.into()]);
         }
     }
@@ -95,6 +107,12 @@ impl Handler<JsValue> for JsHandler {
                 queue.fail(js)
             }
             _ => call(self.on_error.as_ref(), &[js]),
+        }
+    }
+
+    fn disconnected(&mut self) {
+        if let Some(queue) = &self.stream {
+            queue.end();
         }
     }
 }

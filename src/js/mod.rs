@@ -83,6 +83,22 @@ impl JsSseService {
         self.service.ready_state() as u16
     }
 
+    /// How the connection ended: `"completed"` (a completion rule matched), `"disconnected"`
+    /// (`disconnect()`, an aborted `signal`, a new `connect`), `"failed"`; `null` while it is
+    /// going or before the first connect. Tells a `stream()` loop that completed from one that
+    /// was ended by a disconnect.
+    #[wasm_bindgen(getter, js_name = closeReason, unchecked_return_type = "\"completed\" | \"disconnected\" | \"failed\" | null")]
+    pub fn close_reason(&self) -> Option<String> {
+        self.service.close_reason().map(|reason| {
+            match reason {
+                crate::CloseReason::Completed => "completed",
+                crate::CloseReason::Disconnected => "disconnected",
+                _ => "failed",
+            }
+            .to_owned()
+        })
+    }
+
     /// The last event id seen; `""` until an event with an id arrives.
     #[wasm_bindgen(getter, js_name = lastEventId)]
     pub fn last_event_id(&self) -> String {

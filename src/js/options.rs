@@ -1,11 +1,14 @@
 //! Reading an `SSEConnectOptions` object into the core's `SseOptions`. `support.js` checks it
 //! first, throwing a `TypeError` that names an unknown key or a value of the wrong type.
 
+use std::time::Duration;
+
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::js::handler::JsHandler;
-use crate::SseOptions;
+use crate::transport::Part;
+use crate::{ReconnectMode, SseOptions, TransportKind};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -116,6 +119,7 @@ pub(crate) fn read(
     if let Some(attempts) = get("maxReconnectAttempts").and_then(|v| v.as_f64()) {
         core = core.max_retries(attempts as u32);
     }
+    core = read_fetch_options(core, &get);
     let handler = JsHandler {
         on_open: function("onOpen"),
         on_message: function("onMessage"),
@@ -127,4 +131,55 @@ pub(crate) fn read(
         stream: None,
     };
     Ok((core, handler))
+}
+
+/// The transport choice and the fetch transport's options (already checked by `support.js`).
+fn read_fetch_options(
+    mut core: SseOptions<JsValue>,
+    get: &impl Fn(&str) -> Option<JsValue>,
+) -> SseOptions<JsValue> {
+    let string = |key: &str| get(key).and_then(|v| v.as_string());
+    let part = |value: JsValue| match value.dyn_into::<Function>() {
+        Ok(function) => Part::js_function(function),
+        Err(value) => Part::Value(value),
+    };
+    match string("transport").as_deref() {
+        Some("fetch") => core = core.transport(TransportKind::Fetch),
+        Some("eventsource") => core = core.transport(TransportKind::EventSource),
+        _ => {}
+    }
+    if let Some(method) = string("method") {
+        core = core.method(&method);
+    }
+    if let Some(headers) = get("headers") {
+        core.request.headers.push(part(headers));
+    }
+    if let Some(body) = get("body").filter(|body| !body.is_null()) {
+        core.request.body = Some(part(body));
+    }
+    if let Some(fetch) = get("fetch") {
+        core = core.fetch_function(fetch.unchecked_into());
+    }
+    if let Some(signal) = get("signal") {
+        core = core.signal(signal.unchecked_into());
+    }
+    if let Some(id) = string("lastEventId") {
+        core = core.last_event_id(&id);
+    }
+    if let Some(ms) = get("idleTimeout").and_then(|v| v.as_f64()) {
+        core = core.idle_timeout(Duration::from_micros((ms * 1000.0) as u64));
+    }
+    match string("reconnect").as_deref() {
+        Some("always") => core = core.reconnect_mode(ReconnectMode::Always),
+        Some("never") => core = core.reconnect_mode(ReconnectMode::Never),
+        Some(_) => core = core.reconnect_mode(ReconnectMode::Auto),
+        None => {}
+    }
+    if get("flushAtEnd").is_some_and(|v| v.is_truthy()) {
+        core = core.flush_at_end(true);
+    }
+    if let Some(bytes) = get("maxEventSize").and_then(|v| v.as_f64()) {
+        core = core.max_event_size(bytes as usize);
+    }
+    core
 }

@@ -15,7 +15,31 @@ const TYPES = {
   onReconnecting: "function",
   onError: "function",
   maxReconnectAttempts: "count",
+  transport: "transport",
+  method: "string",
+  headers: "headers",
+  body: "body",
+  fetch: "function",
+  signal: "signal",
+  lastEventId: "string",
+  idleTimeout: "duration",
+  reconnect: "reconnect",
+  flushAtEnd: "boolean",
+  maxEventSize: "size",
 };
+
+// The options only the fetch transport can honour; any of them selects it.
+const FETCH_ONLY = [
+  "method",
+  "headers",
+  "body",
+  "fetch",
+  "lastEventId",
+  "idleTimeout",
+  "reconnect",
+  "flushAtEnd",
+  "maxEventSize",
+];
 
 const EXPECTED = {
   boolean: "a boolean",
@@ -23,6 +47,13 @@ const EXPECTED = {
   function: "a function",
   events: "an object of functions",
   count: "a whole number of at least 0",
+  transport: '"eventsource" or "fetch"',
+  headers: "a HeadersInit (object, array of pairs, Headers) or a function returning one",
+  body: "a BodyInit, null, or a function returning one",
+  signal: "an AbortSignal",
+  duration: "a number of milliseconds above 0",
+  reconnect: '"auto", "always" or "never"',
+  size: "a whole number of bytes above 0",
 };
 
 // What stream() refuses: the iterator itself takes the messages and the completion.
@@ -39,9 +70,28 @@ const isObject = (value) =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 function fits(type, value) {
-  if (type === "events") return isObject(value);
-  if (type === "count") return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
-  return typeof value === type;
+  switch (type) {
+    case "events":
+      return isObject(value);
+    case "count":
+      return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+    case "transport":
+      return value === "eventsource" || value === "fetch";
+    case "headers":
+      return typeof value === "function" || (typeof value === "object" && value !== null);
+    case "body":
+      return true;
+    case "signal":
+      return typeof AbortSignal !== "undefined" && value instanceof AbortSignal;
+    case "duration":
+      return typeof value === "number" && value > 0 && value <= 0x7fffffff;
+    case "reconnect":
+      return value === "auto" || value === "always" || value === "never";
+    case "size":
+      return Number.isInteger(value) && value > 0 && value <= 0xffffffff;
+    default:
+      return typeof value === type;
+  }
 }
 
 // Throws a TypeError that names the offending option of an SSEConnectOptions object.
@@ -64,15 +114,28 @@ export function validate_options(options, forStream) {
       }
     }
   }
+  if (options.transport === "eventsource") {
+    const key = FETCH_ONLY.find((key) => options[key] !== undefined);
+    if (key) fail(`${key} needs the fetch transport, but transport is "eventsource"`);
+    if (typeof EventSource === "undefined") {
+      fail('transport "eventsource" needs a global EventSource, which this runtime lacks');
+    }
+  }
+  const method = (options.method ?? "GET").toUpperCase();
+  if (options.body != null && (method === "GET" || method === "HEAD")) {
+    fail(`body cannot be sent with a ${method} request: set method (e.g. "POST")`);
+  }
 }
 
 // An SSEError: a real Error (with a stack) carrying kind, data and readyState.
-export function sse_error(kind, message, data, readyState) {
+export function sse_error(kind, message, data, readyState, status, body) {
   const error = new Error(message);
   error.name = "SSEError";
   error.kind = kind;
   if (data !== undefined) error.data = data;
   error.readyState = readyState;
+  if (status !== undefined) error.status = status;
+  if (body !== undefined) error.body = body;
   return error;
 }
 

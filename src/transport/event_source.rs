@@ -1,25 +1,16 @@
-//! The transport seam: what carries the stream, and the few signals the connection logic needs
-//! from it. Today the only transport is the browser's native `EventSource`; a fetch-based one
-//! (POST bodies, headers) would implement the same signals, building `MessageEvent`s itself.
+//! The browser's native `EventSource` as a transport: the browser parses the stream and
+//! reconnects by itself; this file only listens.
 
 use std::borrow::Cow;
 use std::rc::Weak;
 
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
-use web_sys::{EventSource, EventSourceInit, MessageEvent};
+use web_sys::{EventSource, EventSourceInit};
 
+use super::{EventKind, Loss, Transport, TransportEvents};
 use crate::decode::js_error_message;
-use crate::ReadyState;
-
-/// Which listener an event came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EventKind {
-    /// An unnamed event (type `message`).
-    Message,
-    /// The named event at this index of the names the transport was opened with.
-    Named(usize),
-}
+use crate::{FailReason, ReadyState};
 
 /// What a listener reports.
 #[derive(Clone, Copy)]
@@ -27,16 +18,6 @@ enum Signal {
     Open,
     Error,
     Message(EventKind),
-}
-
-/// The signals a transport sends to the connection logic.
-pub(crate) trait TransportEvents {
-    /// The stream is open (again).
-    fn opened(&self);
-    /// An event arrived.
-    fn message(&self, kind: EventKind, event: MessageEvent);
-    /// The stream was lost: `retrying` if the transport tries again by itself, else it is over.
-    fn errored(&self, retrying: bool);
 }
 
 /// A native `EventSource` and its listeners. Dropping it closes the source and removes every
@@ -66,12 +47,19 @@ impl EventSourceTransport {
             EventListener::new(&source, name, move |event| {
                 let Some(sink) = sink.upgrade() else { return };
                 match signal {
-                    Signal::Open => sink.opened(),
+                    Signal::Open => sink.opened(None),
                     Signal::Error => {
                         let source: Option<EventSource> =
                             event.target().map(JsCast::unchecked_into);
                         let state = source.map_or(ReadyState::Closed, |s| s.ready_state().into());
-                        sink.errored(state == ReadyState::Connecting);
+                        sink.lost(if state == ReadyState::Connecting {
+                            Loss::Retrying {
+                                delay: None,
+                                response: None,
+                            }
+                        } else {
+                            Loss::Failed(FailReason::Refused)
+                        });
                     }
                     Signal::Message(kind) => sink.message(kind, event.clone().unchecked_into()),
                 }
@@ -93,9 +81,10 @@ impl EventSourceTransport {
             _listeners: listeners,
         })
     }
+}
 
-    /// The source's ready state.
-    pub(crate) fn ready_state(&self) -> ReadyState {
+impl Transport for EventSourceTransport {
+    fn ready_state(&self) -> ReadyState {
         ReadyState::from(self.source.ready_state())
     }
 }
