@@ -61,6 +61,9 @@ mod js;
 pub mod leptos;
 mod message;
 mod options;
+// Used by the fetch transport, which is still being written.
+#[cfg_attr(not(test), allow(dead_code))]
+mod parser;
 mod ready_state;
 mod reconnect;
 mod service;
@@ -73,6 +76,7 @@ pub mod yew;
 pub use error::{CloseReason, FailReason, SseError};
 pub use message::Message;
 pub use options::SseOptions;
+pub use parser::DEFAULT_MAX_EVENT_SIZE;
 pub use ready_state::ReadyState;
 pub use reconnect::{ReconnectInfo, ReconnectPolicy, DEFAULT_MAX_RETRIES};
 pub use service::SseService;
