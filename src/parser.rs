@@ -44,6 +44,8 @@ pub(crate) trait Sink {
     /// event if it has one; also for a block with no data).
     fn last_event_id(&mut self, id: &str);
     /// A valid `retry:` field was read (ms, saturating).
+    ///
+    /// Unbounded: clamp it before scheduling a timer (JS timers overflow above 2^31 - 1 ms).
     fn retry(&mut self, ms: u64);
 }
 
@@ -897,6 +899,27 @@ mod tests {
     }
 
     #[test]
+    fn after_too_large_the_parser_is_reset_and_keeps_the_id() {
+        let mut parser = Parser::new(8);
+        let mut sink = Recorder::default();
+        parser
+            .feed(b"id:1\n\nevent:e\ndata:0123", &mut sink)
+            .unwrap();
+        let error = parser.feed(b"456789\n", &mut sink);
+        assert_eq!(error, Err(EventTooLarge { limit: 8 }));
+        assert!(parser.line.is_empty() && parser.data.is_empty() && parser.event_type.is_empty());
+        parser.feed(b"\xEF\xBB\xBFdata:ok\n\n", &mut sink).unwrap();
+        assert_eq!(sink.0, vec![id("1"), ev("message", "ok", "1")]);
+        // Flushing can fail too, and resets as well.
+        parser.feed(b"data:0123456789", &mut sink).unwrap();
+        assert_eq!(
+            parser.finish(true, &mut sink),
+            Err(EventTooLarge { limit: 8 })
+        );
+        assert!(parser.line.is_empty() && parser.data.is_empty());
+    }
+
+    #[test]
     fn too_large_message() {
         let error = EventTooLarge { limit: 33_554_432 };
         assert_eq!(
@@ -1132,8 +1155,11 @@ mod tests {
                 points in proptest::collection::vec(any::<usize>(), 0..12),
                 flush in any::<bool>(),
             ) {
+                let expected = (reference(&stream, flush), Ok(()));
                 let outcome = run_cut(&stream, &points, flush, DEFAULT_MAX_EVENT_SIZE);
-                prop_assert_eq!(outcome, (reference(&stream, flush), Ok(())));
+                prop_assert_eq!(&outcome, &expected);
+                let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+                prop_assert_eq!(&run(&bytes, flush, DEFAULT_MAX_EVENT_SIZE), &expected);
             }
         }
     }
