@@ -33,14 +33,24 @@ pub struct Chunk {
     pub reason: String,
 }
 
-/// What the server saw for one run.
+/// What the server saw for one run (each list has one entry per request, in order).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     pub requests: u32,
     pub disconnects: u32,
     pub last_event_ids: Vec<String>,
     pub query_last_event_ids: Vec<String>,
     pub cookies: Vec<String>,
+    pub methods: Vec<String>,
+    pub bodies: Vec<String>,
+    pub authorizations: Vec<String>,
+    pub content_types: Vec<String>,
+    pub accepts: Vec<String>,
+    pub x_tests: Vec<String>,
+    pub has_last_event_id: Vec<bool>,
+    pub last_event_id_hex: Vec<String>,
+    pub times_ms: Vec<u64>,
 }
 
 #[wasm_bindgen]
