@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::time::sleep;
 
+use crate::request::Incoming;
 use crate::scenarios::{Ctx, Params};
 use crate::sse;
 use crate::stream::sse_response;
@@ -23,9 +24,9 @@ use crate::AppState;
 pub async fn handler(
     State(app): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    request: Incoming,
 ) -> Response {
-    chat(&Ctx::new(app, "chat", Params(query), &headers))
+    chat(&Ctx::new(app, "chat", Params(query), request))
 }
 
 /// The answer to `prompt`, split into tokens that keep their leading space.

@@ -16,15 +16,26 @@ pub async fn cors(request: Request, next: Next) -> Response {
     }
     let origin = request.headers().get(header::ORIGIN).cloned();
     let mut response = if request.method() == Method::OPTIONS {
+        let requested = request
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS);
         let mut preflight = StatusCode::NO_CONTENT.into_response();
         let headers = preflight.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("*"),
-        );
+        // Echoed, not `*`: a `*` never covers Authorization, and means nothing with credentials.
+        if let Some(requested) = requested {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+        }
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, OPTIONS"),
+            HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        headers.append(
+            header::VARY,
+            HeaderValue::from_static("Access-Control-Request-Headers"),
         );
         preflight
     } else {
@@ -34,8 +45,13 @@ pub async fn cors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Echoes the Origin (needed for credentialed requests, where `*` is refused), else `*`.
+/// Echoes the Origin (needed for credentialed requests, where `*` is refused), else `*`;
+/// exposes the headers a fetch client reads (hidden cross-origin otherwise).
 fn add_cors_headers(headers: &mut HeaderMap, origin: Option<HeaderValue>) {
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Retry-After, X-Request-Count"),
+    );
     match origin {
         Some(origin) => {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);

@@ -1,21 +1,26 @@
-//! `wasm-sse-server`: the SSE server the wasm-sse tests and demo talk to.
+//! `wasm-sse-server`: the SSE server the wasm-sse tests and demo talk to
+//! (and, as `wasm-sse-server proxy`, a fault-injecting proxy in front of it).
 //! This file holds the command line and the startup/shutdown logic.
 
 mod bench;
 mod chat;
 mod cors;
+mod proxy;
+mod raw;
+mod request;
 mod scenarios;
 mod sse;
 mod static_files;
 mod stats;
 mod stream;
 
+use std::future::Future;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, on, MethodFilter};
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
@@ -25,7 +30,14 @@ use crate::static_files::Mount;
 use crate::stats::Stats;
 
 const USAGE: &str = "usage: wasm-sse-server [--host 127.0.0.1] [--port N] [--static DIR]... \
-     [--mount /PREFIX=DIR]... [--exit-with-stdin]";
+     [--mount /PREFIX=DIR]... [--exit-with-stdin]\n       wasm-sse-server proxy --help";
+
+/// The methods a scenario answers: EventSource only GETs, fetch transports also send the others.
+const SCENARIO_METHODS: MethodFilter = MethodFilter::GET
+    .or(MethodFilter::POST)
+    .or(MethodFilter::PUT)
+    .or(MethodFilter::PATCH)
+    .or(MethodFilter::DELETE);
 
 /// State shared by all handlers.
 #[derive(Clone)]
@@ -44,7 +56,7 @@ struct Options {
     exit_with_stdin: bool,
 }
 
-fn parse_args() -> Result<Options, String> {
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         host: "127.0.0.1".to_owned(),
         port: 0,
@@ -52,7 +64,6 @@ fn parse_args() -> Result<Options, String> {
         exit_with_stdin: false,
     };
     let mut port = None;
-    let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
@@ -78,8 +89,11 @@ fn router(state: AppState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/stats/", get(stats::handler))
         .route("/stats/{run}", get(stats::handler))
-        .route("/sse/status/{code}", get(scenarios::status))
-        .route("/sse/{scenario}", get(scenarios::scenario))
+        .route(
+            "/sse/status/{code}",
+            on(SCENARIO_METHODS, scenarios::status),
+        )
+        .route("/sse/{scenario}", on(SCENARIO_METHODS, scenarios::scenario))
         .route("/api/chat", get(chat::handler))
         .merge(bench::routes())
         .fallback(static_files::serve)
@@ -88,8 +102,18 @@ fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(cors::cors))
 }
 
+/// Resolves on SIGINT/SIGTERM, or with `exit_with_stdin` when stdin closes.
+fn shutdown_signal(exit_with_stdin: bool) -> impl Future<Output = ()> {
+    let stdin_closed = if exit_with_stdin {
+        watch_stdin()
+    } else {
+        oneshot::channel().1
+    };
+    any_shutdown(stdin_closed)
+}
+
 /// Resolves on SIGINT/SIGTERM, or when `stdin_closed` fires.
-async fn shutdown_signal(stdin_closed: oneshot::Receiver<()>) {
+async fn any_shutdown(stdin_closed: oneshot::Receiver<()>) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -133,23 +157,36 @@ fn watch_stdin() -> oneshot::Receiver<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("wasm-sse-server: {message}");
+    let mut args = std::env::args().skip(1).peekable();
+    let result = if args.next_if(|arg| arg == "proxy").is_some() {
+        match proxy::parse_args(args) {
+            Ok(options) => {
+                let shutdown = shutdown_signal(options.exit_with_stdin);
+                proxy::run(options, shutdown).await
             }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+            Err(message) => return usage_error(&message, proxy::USAGE),
+        }
+    } else {
+        match parse_args(args) {
+            Ok(options) => run(options).await,
+            Err(message) => return usage_error(&message, USAGE),
         }
     };
-    match run(options).await {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("wasm-sse-server: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn usage_error(message: &str, usage: &str) -> ExitCode {
+    if !message.is_empty() {
+        eprintln!("wasm-sse-server: {message}");
+    }
+    eprintln!("{usage}");
+    ExitCode::from(2)
 }
 
 async fn run(options: Options) -> std::io::Result<()> {
@@ -166,11 +203,7 @@ async fn run(options: Options) -> std::io::Result<()> {
     writeln!(stdout, "wasm-sse-server listening on http://{address}")?;
     stdout.flush()?;
 
-    let stdin_closed = if options.exit_with_stdin {
-        watch_stdin()
-    } else {
-        oneshot::channel().1
-    };
+    let shutdown = shutdown_signal(options.exit_with_stdin);
     // No Nagle delay: each SSE frame should leave at once.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -178,6 +211,6 @@ async fn run(options: Options) -> std::io::Result<()> {
     // Not graceful shutdown: open streams (e.g. `endless`) would never let it finish.
     tokio::select! {
         result = axum::serve(listener, router(state)) => result,
-        () = shutdown_signal(stdin_closed) => Ok(()),
+        () = shutdown => Ok(()),
     }
 }

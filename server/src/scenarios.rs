@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tokio::time::sleep;
+use tokio::time::{sleep, sleep_until, Instant};
 
+use crate::request::Incoming;
 use crate::sse;
 use crate::stats::{DisconnectGuard, Seen};
 use crate::stream::{sse_response, Gone, SseSender};
@@ -19,6 +20,10 @@ use crate::AppState;
 const RETRY_MS: u64 = 100;
 /// Shorter delay for the scenarios that expect reconnects.
 const FAST_RETRY_MS: u64 = 50;
+/// Upper bounds on parameters, so no request can hold the server for long or ask for too much.
+const MAX_SILENCE_MS: u64 = 60_000;
+const MAX_NUMBERED: u64 = 1_000_000;
+const MAX_PACE_MS: u64 = 10_000;
 
 /// The query string of a scenario request.
 pub(crate) struct Params(pub(crate) HashMap<String, String>);
@@ -44,54 +49,76 @@ impl Params {
 pub(crate) struct Ctx {
     app: AppState,
     pub(crate) params: Params,
+    pub(crate) request: Incoming,
     /// How many earlier requests of this run hit the same scenario (0 = first).
     pub(crate) earlier: u64,
-    /// The client's resume position: Last-Event-ID header, else the query parameter.
+    /// All requests of this run so far, this one included (the `X-Request-Count` header).
+    requests: u64,
+    /// The client's resume position: Last-Event-ID header, else the query parameter, as a number.
     pub(crate) resume_from: Option<u64>,
+    /// The same id as text (the header as lossy UTF-8), for scenarios whose ids are not numbers.
+    pub(crate) resume_id: Option<String>,
 }
 
 impl Ctx {
     /// Records the request in the run's stats.
-    pub(crate) fn new(app: AppState, scenario: &str, params: Params, headers: &HeaderMap) -> Self {
-        let header_str = |name| {
-            headers
-                .get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        };
-        let header_id = header_str(header::HeaderName::from_static("last-event-id"));
+    pub(crate) fn new(app: AppState, scenario: &str, params: Params, request: Incoming) -> Self {
+        let raw_id = request.raw_header("last-event-id").map(<[u8]>::to_vec);
+        let header_id = raw_id
+            .as_deref()
+            .map(|id| String::from_utf8_lossy(id).into_owned());
         let param_name = params.str("param").unwrap_or("lastEventId");
         let query_id = params.str(param_name).map(str::to_owned);
         let resume_from = [&header_id, &query_id]
             .into_iter()
             .find_map(|id| id.as_deref().and_then(|id| id.trim().parse().ok()));
+        let resume_id = header_id.or_else(|| query_id.clone());
         let seen = Seen {
-            last_event_id: header_id.unwrap_or_default(),
+            last_event_id: raw_id,
             query_last_event_id: query_id.unwrap_or_default(),
-            cookie: header_str(header::COOKIE).unwrap_or_default(),
+            cookie: request.header("cookie"),
+            method: request.method.to_string(),
+            body: request.body_text(),
+            authorization: request.header("authorization"),
+            content_type: request.header("content-type"),
+            accept: request.header("accept"),
+            x_test: request.header("x-test"),
         };
-        let earlier = app.stats.record(params.run(), scenario, seen);
+        let recorded = app.stats.record(params.run(), scenario, seen);
         Self {
             app,
             params,
-            earlier,
+            request,
+            earlier: recorded.earlier,
+            requests: recorded.requests,
             resume_from,
+            resume_id,
         }
     }
 
     pub(crate) fn guard(&self) -> DisconnectGuard {
         DisconnectGuard::new(self.app.stats.clone(), self.params.run())
     }
+
+    /// Adds `X-Request-Count`, so a test can tell a retry from the first attempt.
+    fn counted(&self, mut response: Response) -> Response {
+        response.headers_mut().insert(
+            HeaderName::from_static("x-request-count"),
+            HeaderValue::from(self.requests),
+        );
+        response
+    }
 }
 
-/// `GET /sse/{scenario}`.
+/// `/sse/{scenario}`, for every method a fetch transport may use.
 pub async fn scenario(
     State(app): State<AppState>,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    request: Incoming,
 ) -> Response {
-    let ctx = Ctx::new(app, &name, Params(query), &headers);
-    match name.as_str() {
+    let ctx = Ctx::new(app, &name, Params(query), request);
+    let response = match name.as_str() {
         // no-cors differs only by its headers (see cors.rs); echo exists for cookie checks.
         "basic" | "no-cors" | "echo" => basic(&ctx),
         "named" => named(&ctx),
@@ -106,26 +133,37 @@ pub async fn scenario(
         "flaky" => flaky(&ctx),
         "fail-then-ok" => fail_then_ok(&ctx),
         "chat" => crate::chat::chat(&ctx),
+        "mirror" => mirror(&ctx),
+        "auth" => auth(&ctx),
+        "ids" => ids(&ctx),
+        "retry-field" => retry_field(&ctx),
+        "raw" => crate::raw::raw(&ctx),
+        "silence" => silence(&ctx),
+        "unterminated" => unterminated(&ctx),
+        "numbered" => numbered(&ctx),
         _ => (StatusCode::NOT_FOUND, "unknown scenario\n").into_response(),
-    }
+    };
+    ctx.counted(response)
 }
 
-/// `GET /sse/status/{code}`: that status with a short text body (none for 204/304).
+/// `/sse/status/{code}`: that status with a short text body (none for 204/304).
 pub async fn status(
     State(app): State<AppState>,
     Path(code): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    request: Incoming,
 ) -> Response {
-    Ctx::new(app, "status", Params(query), &headers);
+    let ctx = Ctx::new(app, "status", Params(query), request);
     let status = match code.parse::<u16>() {
         Ok(code @ 200..=599) => StatusCode::from_u16(code).expect("200..=599 is a valid status"),
         _ => return (StatusCode::BAD_REQUEST, "bad status code\n").into_response(),
     };
-    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
-        return status.into_response();
-    }
-    (status, format!("status {}\n", status.as_u16())).into_response()
+    let response = if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        status.into_response()
+    } else {
+        (status, format!("status {}\n", status.as_u16())).into_response()
+    };
+    ctx.counted(response)
 }
 
 /// The frame of message `index` (id = index + 1), status 1 when `last`.
@@ -203,11 +241,14 @@ fn invalid_json(ctx: &Ctx) -> Response {
 
 /// The first request of a run drops after `drop_after` messages; the next `fails`
 /// requests get 500; later ones resume from the client's last event id.
+/// With `cut=mid`, the first request also sends half of the next frame (its `id:` line and
+/// half its `data:` line) before the drop: an event the client must discard, id included.
 fn resume(ctx: &Ctx) -> Response {
     let count = ctx.params.num("count", 6);
     let drop_after = ctx.params.num("drop_after", 3);
     let fails = ctx.params.num("fails", 0);
     let end_cleanly = ctx.params.str("mode") == Some("end");
+    let cut_mid = ctx.params.str("cut") == Some("mid");
     let first = ctx.earlier == 0;
     if !first && ctx.earlier <= fails {
         return (StatusCode::INTERNAL_SERVER_ERROR, "injected failure\n").into_response();
@@ -220,13 +261,29 @@ fn resume(ctx: &Ctx) -> Response {
         for index in start..end {
             tx.send(message_frame(index, index + 1 == count)).await?;
         }
+        if first && cut_mid && end < count {
+            tx.send(half_frame(&message_frame(end, end + 1 == count)))
+                .await?;
+        }
         if first && !end_cleanly {
-            // Let the frames leave before the cut; under load an immediate cut can lose them.
-            sleep(Duration::from_millis(50)).await;
-            tx.abort().await;
+            cut(tx).await;
         }
         Ok(())
     })
+}
+
+/// A frame's `id:` line and the first half of its `data:` line (the frames are ASCII).
+fn half_frame(frame: &str) -> String {
+    let id_line = frame.find('\n').map_or(0, |end| end + 1);
+    let data_line = frame.len() - id_line - 2;
+    frame[..id_line + data_line / 2].to_owned()
+}
+
+/// Cuts the connection mid-stream.
+async fn cut(tx: SseSender) {
+    // Let the frames leave before the cut; under load an immediate cut can lose them.
+    sleep(Duration::from_millis(50)).await;
+    tx.abort().await;
 }
 
 fn wrong_type() -> Response {
@@ -297,9 +354,170 @@ fn flaky(ctx: &Ctx) -> Response {
     })
 }
 
+/// The first `fails` requests get status `code` (with `Retry-After: N` when `retry_after=N`),
+/// later ones the `basic` stream: retries and their delays, as fetch transports see them.
 fn fail_then_ok(ctx: &Ctx) -> Response {
     if ctx.earlier < ctx.params.num("fails", 2) {
-        return (StatusCode::SERVICE_UNAVAILABLE, "try again\n").into_response();
+        let code = u16::try_from(ctx.params.num("code", 503))
+            .ok()
+            .and_then(|code| StatusCode::from_u16(code).ok())
+            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let mut response = (code, "try again\n").into_response();
+        if let Some(seconds) = ctx.params.str("retry_after") {
+            if let Ok(seconds) = seconds.parse::<u64>() {
+                let headers = response.headers_mut();
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+        }
+        return response;
     }
     basic(ctx)
+}
+
+/// Four messages whose texts are what reached the server: the method, the Authorization
+/// header, the `X-Test` header and the body.
+fn mirror(ctx: &Ctx) -> Response {
+    let request = &ctx.request;
+    let texts = [
+        request.method.to_string(),
+        request.header("authorization"),
+        request.header("x-test"),
+        request.body_text(),
+    ];
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(RETRY_MS)).await?;
+        for (index, text) in (0..).zip(&texts) {
+            let data = sse::message(index, text, Some(u8::from(index == 3)));
+            tx.send(sse::event(Some(index + 1), None, &data)).await?;
+        }
+        Ok(())
+    })
+}
+
+/// What an OpenAI-style API answers to a bad key, so clients can show the server's message.
+const AUTH_ERROR: &str = r#"{"error":{"message":"invalid token","type":"invalid_request_error"}}"#;
+
+/// `basic`, but only with `Authorization: Bearer <token>` (query `token`, default `secret`).
+fn auth(ctx: &Ctx) -> Response {
+    let token = ctx.params.str("token").unwrap_or("secret");
+    if ctx.request.header("authorization") != format!("Bearer {token}") {
+        let json = [(header::CONTENT_TYPE, "application/json")];
+        return (StatusCode::UNAUTHORIZED, json, AUTH_ERROR).into_response();
+    }
+    basic(ctx)
+}
+
+/// Ids that fetch cannot put in a header as they are (not Latin-1).
+const TEXT_IDS: [&str; 3] = ["第1条", "第2条", "第3条"];
+
+/// Three events with [`TEXT_IDS`]; the first request drops after two, later ones resume after
+/// the event whose id is the Last-Event-ID header read as UTF-8 (from the start if unknown).
+fn ids(ctx: &Ctx) -> Response {
+    let first = ctx.earlier == 0;
+    let after = ctx.resume_id.as_deref();
+    let start = after
+        .and_then(|id| TEXT_IDS.iter().position(|known| *known == id))
+        .map_or(0, |seen| seen + 1);
+    let end = if first { 2 } else { TEXT_IDS.len() };
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(FAST_RETRY_MS)).await?;
+        for (index, id) in TEXT_IDS.iter().enumerate().take(end).skip(start) {
+            let last = index + 1 == TEXT_IDS.len();
+            let index = index as u64;
+            let data = sse::message(index, sse::token(index), Some(u8::from(last)));
+            tx.send(sse::event_with_id(Some(id), None, &data)).await?;
+        }
+        if first {
+            cut(tx).await;
+        }
+        Ok(())
+    })
+}
+
+/// The first request sets `retry: <ms>` (query `ms`, default 300), sends message 0 and ends
+/// cleanly; later ones send message 1 (status 1). The gap between requests shows whether the
+/// client honoured the field.
+fn retry_field(ctx: &Ctx) -> Response {
+    let ms = ctx.params.num("ms", 300);
+    let first = ctx.earlier == 0;
+    sse_response(ctx.guard(), move |tx| async move {
+        if first {
+            tx.send(sse::retry(ms)).await?;
+            tx.send(message_frame(0, false)).await
+        } else {
+            tx.send(message_frame(1, true)).await
+        }
+    })
+}
+
+/// Message 0, then (first request only) `silence` ms (default 5000) with nothing on the wire,
+/// or `: ping` every 100 ms with `comments=1`, then messages 1 and 2. For idle timeouts: a
+/// half-open connection looks exactly like this. Later requests resume from the numeric id.
+fn silence(ctx: &Ctx) -> Response {
+    let quiet = Duration::from_millis(ctx.params.num("silence", 5000).min(MAX_SILENCE_MS));
+    let comments = ctx.params.num("comments", 0) == 1;
+    let first = ctx.earlier == 0;
+    let start = ctx.resume_from.unwrap_or(0);
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(RETRY_MS)).await?;
+        for index in start..3 {
+            if index == 1 && first {
+                let deadline = Instant::now() + quiet;
+                let ping = Duration::from_millis(100);
+                while comments && Instant::now() + ping < deadline {
+                    sleep(ping).await;
+                    tx.send(sse::comment("ping")).await?;
+                }
+                sleep_until(deadline).await;
+            }
+            tx.send(message_frame(index, index == 2)).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Message 0, then message 1 (status 1) without its closing blank line (`bare=1`: without
+/// its last line end either), then a clean end. A spec-exact client discards message 1;
+/// one with a "flush at end" option delivers it. A resumed request skips message 0.
+fn unterminated(ctx: &Ctx) -> Response {
+    let missing = if ctx.params.num("bare", 0) == 1 { 2 } else { 1 };
+    let start = ctx.resume_from.unwrap_or(0);
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(RETRY_MS)).await?;
+        if start == 0 {
+            tx.send(message_frame(0, false)).await?;
+        }
+        let mut tail = message_frame(1, true);
+        tail.truncate(tail.len() - missing);
+        tx.send(tail).await
+    })
+}
+
+/// Events per frame of `numbered`.
+const NUMBERED_BATCH: u64 = 50;
+
+/// For the fault-injection proxy: `retry: 10`, events `id: n` / `data: n 世界` for n from
+/// Last-Event-ID + 1 (default 1) to `count` (default 10000), then `event: done` / `data: end`.
+/// Written 50 events per frame, `pace` ms apart (default 0), so a cut lands anywhere, inside
+/// the 3-byte characters included. Resuming must deliver every n exactly once.
+fn numbered(ctx: &Ctx) -> Response {
+    let count = ctx.params.num("count", 10_000).min(MAX_NUMBERED);
+    let pace = Duration::from_millis(ctx.params.num("pace", 0).min(MAX_PACE_MS));
+    let start = ctx.resume_from.map_or(1, |seen| seen.saturating_add(1));
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(10)).await?;
+        let mut first = start;
+        while first <= count {
+            if first > start && !pace.is_zero() {
+                sleep(pace).await;
+            }
+            let last = (first + NUMBERED_BATCH - 1).min(count);
+            let batch: String = (first..=last)
+                .map(|n| sse::event(Some(n), None, &format!("{n} 世界")))
+                .collect();
+            tx.send(batch).await?;
+            first = last + 1;
+        }
+        tx.send(sse::event(None, Some("done"), "end")).await
+    })
 }

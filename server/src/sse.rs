@@ -31,6 +31,11 @@ pub fn message(index: u64, text: &str, status: Option<u8>) -> String {
 
 /// An event block: optional `event:` and `id:` fields, one `data:` line per line of `data`.
 pub fn event(id: Option<u64>, name: Option<&str>, data: &str) -> String {
+    event_with_id(id.map(|id| id.to_string()).as_deref(), name, data)
+}
+
+/// Like [`event`], for ids that are not numbers.
+pub fn event_with_id(id: Option<&str>, name: Option<&str>, data: &str) -> String {
     let mut frame = String::with_capacity(data.len() + 32);
     if let Some(name) = name {
         frame.push_str(&format!("event: {name}\n"));

@@ -23,8 +23,9 @@ pub struct SseSender {
 }
 
 impl SseSender {
-    /// Queues one frame; fails once the body has been dropped.
-    pub async fn send(&self, frame: String) -> Result<(), Gone> {
+    /// Queues one frame (a `String`, or raw bytes for the byte-exact scenarios); fails once
+    /// the body has been dropped.
+    pub async fn send(&self, frame: impl Into<Bytes>) -> Result<(), Gone> {
         self.tx.send(Ok(frame.into())).await.map_err(|_| Gone)
     }
 

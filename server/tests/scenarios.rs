@@ -353,9 +353,36 @@ async fn cors_headers_except_on_no_cors() {
         .all(|(name, _)| !name.starts_with("access-control-")));
     assert_eq!(events(&no_cors.body).len(), 4);
 
-    let preflight = server.request("OPTIONS", "/sse/basic", &[origin]).await;
+    let requested = (
+        "Access-Control-Request-Headers",
+        "authorization,content-type,x-test",
+    );
+    let preflight = server
+        .request("OPTIONS", "/sse/basic", &[origin, requested])
+        .await;
     assert_eq!(preflight.status, 204);
-    assert_eq!(preflight.header("access-control-allow-headers"), Some("*"));
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some("authorization,content-type,x-test")
+    );
+    assert_eq!(
+        preflight.header("access-control-allow-methods"),
+        Some("GET, POST, PUT, PATCH, DELETE, OPTIONS")
+    );
+    assert_eq!(preflight.header("access-control-max-age"), Some("600"));
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:9999")
+    );
+    let bare = server.request("OPTIONS", "/sse/basic", &[origin]).await;
+    assert_eq!(bare.header("access-control-allow-headers"), None);
+
+    for response in [&basic, &preflight] {
+        assert_eq!(
+            response.header("access-control-expose-headers"),
+            Some("Retry-After, X-Request-Count")
+        );
+    }
 }
 
 #[tokio::test]
@@ -381,7 +408,9 @@ async fn stats_record_each_request() {
     assert_eq!(
         unknown,
         serde_json::json!({"requests":0,"disconnects":0,"last_event_ids":[],
-            "query_last_event_ids":[],"cookies":[]})
+            "query_last_event_ids":[],"cookies":[],"methods":[],"bodies":[],
+            "authorizations":[],"content_types":[],"accepts":[],"x_tests":[],
+            "has_last_event_id":[],"last_event_id_hex":[],"times_ms":[]})
     );
 }
 
