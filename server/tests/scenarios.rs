@@ -48,12 +48,28 @@ impl Server {
     }
 
     async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.send(method, path, headers, "").await
+    }
+
+    /// A request with a body (and its Content-Length).
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
         let exchange = async {
             let mut stream = TcpStream::connect(&self.addr).await.unwrap();
-            stream
-                .write_all(request_bytes(method, &self.addr, path, headers).as_bytes())
-                .await
-                .unwrap();
+            let mut request = request_bytes(method, &self.addr, path, headers);
+            if !body.is_empty() {
+                request.insert_str(
+                    request.len() - 2,
+                    &format!("Content-Length: {}\r\n", body.len()),
+                );
+                request.push_str(body);
+            }
+            stream.write_all(request.as_bytes()).await.unwrap();
             let mut raw = Vec::new();
             stream.read_to_end(&mut raw).await.unwrap();
             parse_response(&raw)
@@ -91,7 +107,9 @@ struct Response {
     status: u16,
     /// Names lowercased.
     headers: Vec<(String, String)>,
+    /// The body as lossy UTF-8 (see `bytes` for the exact bytes).
     body: String,
+    bytes: Vec<u8>,
     /// False when a chunked body was cut before its final chunk.
     complete: bool,
 }
@@ -131,7 +149,8 @@ fn parse_response(raw: &[u8]) -> Response {
     Response {
         status: status.parse().unwrap(),
         headers,
-        body: String::from_utf8(body).unwrap(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
         complete,
     }
 }
@@ -460,4 +479,392 @@ fn exits_when_stdin_closes() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// One event as a spec-exact parser delivers it: type, data, last event id.
+type SpecEvent = (String, String, String);
+
+/// The standard's parsing rules on a whole body (BOM, CR/LF/CRLF, U+FFFD), for the `raw`
+/// cases, whose bytes the minimal `events` splitter cannot read.
+fn spec_events(bytes: &[u8]) -> Vec<SpecEvent> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while let Some(end) = rest.find(['\r', '\n']) {
+        lines.push(&rest[..end]);
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        rest = &rest[end + skip..];
+    }
+    let (mut events, mut kind, mut data, mut id) = (Vec::new(), String::new(), None, String::new());
+    for line in lines {
+        if line.is_empty() {
+            if let Some(data) = data.take() {
+                let name = if kind.is_empty() { "message" } else { &kind };
+                events.push((name.to_owned(), data, id.clone()));
+            }
+            kind.clear();
+            continue;
+        }
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "data" => match &mut data {
+                Some(data) => *data = format!("{data}\n{value}"),
+                None => data = Some(value.to_owned()),
+            },
+            "event" => kind = value.to_owned(),
+            "id" => id = value.to_owned(),
+            _ => {}
+        }
+    }
+    events
+}
+
+fn texts(events: &[SpecEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|(_, data, _)| json(data)["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn post_mirror_streams_what_reached_the_server() {
+    let server = Server::start();
+    let headers = [
+        ("Authorization", "Bearer abc"),
+        ("X-Test", "hello"),
+        ("Content-Type", "application/json"),
+        ("Accept", "text/event-stream"),
+    ];
+    let body = r#"{"q":"hi 世界"}"#;
+    let response = server
+        .send("POST", "/sse/mirror?run=m", &headers, body)
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("x-request-count"), Some("1"));
+    let events = events(&response.body);
+    let texts: Vec<_> = events
+        .iter()
+        .map(|e| json(&e.data)["text"].clone())
+        .collect();
+    assert_eq!(texts, ["POST", "Bearer abc", "hello", body]);
+    assert_eq!(json(&events[3].data)["status"], 1);
+    assert_eq!(events[3].id.as_deref(), Some("4"));
+
+    let plain = server.get("/sse/mirror?run=m", &[]).await;
+    assert_eq!(plain.header("x-request-count"), Some("2"));
+    let plain: Vec<_> = events_texts(&plain.body);
+    assert_eq!(plain, ["GET", "", "", ""]);
+
+    let stats = server.stats("m").await;
+    assert_eq!(stats["methods"], serde_json::json!(["POST", "GET"]));
+    assert_eq!(stats["bodies"], serde_json::json!([body, ""]));
+    assert_eq!(
+        stats["authorizations"],
+        serde_json::json!(["Bearer abc", ""])
+    );
+    assert_eq!(
+        stats["content_types"],
+        serde_json::json!(["application/json", ""])
+    );
+    assert_eq!(
+        stats["accepts"],
+        serde_json::json!(["text/event-stream", ""])
+    );
+    assert_eq!(stats["x_tests"], serde_json::json!(["hello", ""]));
+    assert_eq!(
+        stats["has_last_event_id"],
+        serde_json::json!([false, false])
+    );
+    let times = stats["times_ms"].as_array().unwrap();
+    assert_eq!(times[0], 0);
+    assert!(times[1].as_u64().unwrap() < 5000);
+}
+
+fn events_texts(body: &str) -> Vec<String> {
+    events(body)
+        .iter()
+        .map(|e| json(&e.data)["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn auth_wants_the_bearer_token() {
+    let server = Server::start();
+    for headers in [&[][..], &[("Authorization", "Bearer wrong")][..]] {
+        let refused = server.send("POST", "/sse/auth?run=a", headers, "x").await;
+        assert_eq!(refused.status, 401);
+        assert_eq!(refused.header("content-type"), Some("application/json"));
+        assert_eq!(
+            refused.body,
+            r#"{"error":{"message":"invalid token","type":"invalid_request_error"}}"#
+        );
+    }
+    let ok = server
+        .get("/sse/auth?run=a", &[("Authorization", "Bearer secret")])
+        .await;
+    assert_eq!(indexes(&events(&ok.body)), [0, 1, 2, 3]);
+    let custom = server
+        .send(
+            "POST",
+            "/sse/auth?run=a&token=t0k",
+            &[("Authorization", "Bearer t0k")],
+            "{}",
+        )
+        .await;
+    assert_eq!(custom.status, 200);
+    assert_eq!(custom.header("x-request-count"), Some("4"));
+}
+
+#[tokio::test]
+async fn fail_then_ok_takes_a_code_and_retry_after() {
+    let server = Server::start();
+    let path = "/sse/fail-then-ok?run=r&fails=1&code=429&retry_after=2";
+    let failed = server.send("POST", path, &[], "{}").await;
+    assert_eq!(failed.status, 429);
+    assert_eq!(failed.header("retry-after"), Some("2"));
+    assert_eq!(failed.body, "try again\n");
+    let ok = server.send("POST", path, &[], "{}").await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("x-request-count"), Some("2"));
+    assert_eq!(indexes(&events(&ok.body)), [0, 1, 2, 3]);
+
+    let plain = server.get("/sse/fail-then-ok?run=p&fails=1", &[]).await;
+    assert_eq!(plain.status, 503);
+    assert_eq!(plain.header("retry-after"), None);
+}
+
+#[tokio::test]
+async fn resume_cut_mid_leaves_half_an_event_on_post() {
+    let server = Server::start();
+    let path = "/sse/resume?run=c&cut=mid";
+    let first = server.send("POST", path, &[], "{}").await;
+    assert!(!first.complete);
+    assert!(
+        // 19 of the 39 bytes of `data: {"index":3,"text":"!","status":0}`.
+        first.body.ends_with("\n\nid: 4\ndata: {\"index\":3,\"t"),
+        "{:?}",
+        first.body
+    );
+    assert_eq!(indexes(&events(&first.body)[..3]), [0, 1, 2]);
+
+    let second = server
+        .send("POST", path, &[("Last-Event-ID", "3")], "{}")
+        .await;
+    assert!(second.complete);
+    assert_eq!(indexes(&events(&second.body)), [3, 4, 5]);
+    let stats = server.stats("c").await;
+    assert_eq!(stats["methods"], serde_json::json!(["POST", "POST"]));
+}
+
+#[tokio::test]
+async fn ids_resume_after_a_utf8_last_event_id() {
+    let server = Server::start();
+    let first = server.get("/sse/ids?run=i", &[]).await;
+    assert!(!first.complete);
+    let ids: Vec<_> = events(&first.body).into_iter().map(|e| e.id).collect();
+    assert_eq!(ids, [Some("第1条".to_owned()), Some("第2条".to_owned())]);
+
+    // The header's value is the id's UTF-8 bytes, as a native EventSource sends it.
+    let second = server
+        .get("/sse/ids?run=i", &[("Last-Event-ID", "第2条")])
+        .await;
+    assert!(second.complete);
+    let events = events(&second.body);
+    assert_eq!(indexes(&events), [2]);
+    assert_eq!(events[0].id.as_deref(), Some("第3条"));
+    assert_eq!(json(&events[0].data)["status"], 1);
+
+    let unknown = server.get("/sse/ids?run=i", &[("Last-Event-ID", "")]).await;
+    assert_eq!(indexes(&self::events(&unknown.body)), [0, 1, 2]);
+
+    let stats = server.stats("i").await;
+    assert_eq!(
+        stats["has_last_event_id"],
+        serde_json::json!([false, true, true])
+    );
+    assert_eq!(
+        stats["last_event_id_hex"],
+        serde_json::json!(["", "e7acac32e69da1", ""])
+    );
+    assert_eq!(
+        stats["last_event_ids"],
+        serde_json::json!(["", "第2条", ""])
+    );
+}
+
+#[tokio::test]
+async fn retry_field_then_the_last_message() {
+    let server = Server::start();
+    let first = server.get("/sse/retry-field?run=t&ms=250", &[]).await;
+    assert!(first.complete);
+    assert_eq!(
+        first.body,
+        "retry: 250\n\nid: 1\ndata: {\"index\":0,\"text\":\"Hello\",\"status\":0}\n\n"
+    );
+    let second = server.get("/sse/retry-field?run=t&ms=250", &[]).await;
+    assert_eq!(
+        second.body,
+        "id: 2\ndata: {\"index\":1,\"text\":\",\",\"status\":1}\n\n"
+    );
+}
+
+#[tokio::test]
+async fn raw_cases_send_the_exact_bytes() {
+    let server = Server::start();
+    let cases: [(&str, &[u8], [&str; 2]); 9] = [
+        (
+            "crlf",
+            b"id: 1\r\ndata: {\"index\":0,\"text\":\"crlf\",\"status\":0}\r\n\r\nid: 2\r\ndata: {\"index\":1,\"text\":\"end\",\"status\":1}\r\n\r\n",
+            ["crlf", "end"],
+        ),
+        (
+            "cr",
+            b"id: 1\rdata: {\"index\":0,\"text\":\"cr\",\"status\":0}\r\rid: 2\rdata: {\"index\":1,\"text\":\"end\",\"status\":1}\r\r",
+            ["cr", "end"],
+        ),
+        (
+            "mixed",
+            b"id: 1\r\ndata: {\"index\":0,\"text\":\"mixed\",\"status\":0}\n\rid: 2\rdata: {\"index\":1,\"text\":\"end\",\"status\":1}\r\n\n",
+            ["mixed", "end"],
+        ),
+        (
+            "bom",
+            b"\xEF\xBB\xBFid: 1\ndata: {\"index\":0,\"text\":\"bom\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"\xEF\xBB\xBFkept\",\"status\":1}\n\n",
+            ["bom", "\u{feff}kept"],
+        ),
+        (
+            "bom-split",
+            b"\xEF\xBB\xBFid: 1\ndata: {\"index\":0,\"text\":\"split bom\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"end\",\"status\":1}\n\n",
+            ["split bom", "end"],
+        ),
+        (
+            "bom-twice",
+            b"\xEF\xBB\xBF\xEF\xBB\xBFevent: ignored\nid: 1\ndata: {\"index\":0,\"text\":\"second bom\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"end\",\"status\":1}\n\n",
+            ["second bom", "end"],
+        ),
+        (
+            "split-crlf",
+            b"id: 1\r\ndata: {\"index\":0,\r\ndata: \"text\":\"split\",\"status\":0}\r\n\r\nid: 2\r\ndata: {\"index\":1,\"text\":\"crlf\",\"status\":1}\r\n\r\n",
+            ["split", "crlf"],
+        ),
+        (
+            "split-utf8",
+            "id: 1\ndata: {\"index\":0,\"text\":\"世界\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"😀\",\"status\":1}\n\n".as_bytes(),
+            ["世界", "😀"],
+        ),
+        (
+            "invalid-utf8",
+            b"id: 1\ndata: {\"index\":0,\"text\":\"a\xFFb\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"c\xE4\xB8d\",\"status\":1}\n\n",
+            ["a\u{fffd}b", "c\u{fffd}d"],
+        ),
+    ];
+    for (case, bytes, expected) in cases {
+        let response = server
+            .get(&format!("/sse/raw?run=raw&case={case}"), &[])
+            .await;
+        assert_eq!(response.status, 200, "{case}");
+        assert_eq!(response.header("content-type"), Some("text/event-stream"));
+        assert!(response.complete, "{case}");
+        assert_eq!(response.bytes, bytes, "{case}");
+        let events = spec_events(&response.bytes);
+        assert_eq!(texts(&events), expected, "{case}");
+        for (index, (kind, data, id)) in events.iter().enumerate() {
+            assert_eq!(kind, "message", "{case}");
+            assert_eq!(id, &(index + 1).to_string(), "{case}");
+            assert_eq!(json(data)["status"], index, "{case}");
+        }
+    }
+    assert_eq!(
+        spec_events(cases[6].1)[0].1,
+        "{\"index\":0,\n\"text\":\"split\",\"status\":0}"
+    );
+    assert_eq!(server.get("/sse/raw?case=nope", &[]).await.status, 400);
+}
+
+#[tokio::test]
+async fn raw_writes_arrive_apart() {
+    let server = Server::start();
+    let mut stream = TcpStream::connect(&server.addr).await.unwrap();
+    let request = request_bytes("GET", &server.addr, "/sse/raw?case=bom-split", &[]);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    // Five writes, 30 ms apart.
+    assert!(started.elapsed() >= Duration::from_millis(110));
+    let body = parse_response(&raw).bytes;
+    assert!(body.starts_with(b"\xEF\xBB\xBFid: 1\n"));
+    // Each write is its own chunk: the BOM's bytes come in chunks of size 1.
+    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(raw[head_end..].starts_with(b"1\r\n\xEF\r\n1\r\n\xBB\r\n1\r\n\xBF\r\n"));
+}
+
+#[tokio::test]
+async fn silence_then_the_rest_and_no_silence_on_resume() {
+    let server = Server::start();
+    let started = Instant::now();
+    let quiet = server.get("/sse/silence?run=s&silence=400", &[]).await;
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(!quiet.body.contains(": ping"));
+    assert_eq!(indexes(&events(&quiet.body)), [0, 1, 2]);
+
+    let pings = server
+        .get("/sse/silence?run=p&silence=400&comments=1", &[])
+        .await;
+    let count = pings.body.matches(": ping\n\n").count();
+    assert!((2..=4).contains(&count), "{count} pings");
+
+    let started = Instant::now();
+    let resumed = server
+        .get("/sse/silence?run=s&silence=400", &[("Last-Event-ID", "1")])
+        .await;
+    assert!(started.elapsed() < Duration::from_millis(400));
+    assert_eq!(indexes(&events(&resumed.body)), [1, 2]);
+}
+
+#[tokio::test]
+async fn unterminated_ends_without_the_blank_line() {
+    let server = Server::start();
+    let first = "retry: 100\n\nid: 1\ndata: {\"index\":0,\"text\":\"Hello\",\"status\":0}\n\n";
+    let last = "id: 2\ndata: {\"index\":1,\"text\":\",\",\"status\":1}\n";
+    let response = server.get("/sse/unterminated?run=u", &[]).await;
+    assert!(response.complete);
+    assert_eq!(response.body, format!("{first}{last}"));
+    let bare = server.get("/sse/unterminated?run=u&bare=1", &[]).await;
+    assert_eq!(bare.body, format!("{first}{}", last.trim_end()));
+}
+
+#[tokio::test]
+async fn numbered_counts_from_the_last_event_id() {
+    let server = Server::start();
+    let all = server.get("/sse/numbered?run=n&count=120", &[]).await;
+    assert!(all
+        .body
+        .starts_with("retry: 10\n\nid: 1\ndata: 1 世界\n\nid: 2\n"));
+    let events = events(&all.body);
+    assert_eq!(events.len(), 121);
+    for (n, event) in (1..).zip(&events[..120]) {
+        assert_eq!(event.id, Some(n.to_string()));
+        assert_eq!(event.data, format!("{n} 世界"));
+    }
+    assert_eq!(events[120].name.as_deref(), Some("done"));
+    assert_eq!(events[120].data, "end");
+
+    let rest = server
+        .send(
+            "POST",
+            "/sse/numbered?run=n&count=120",
+            &[("Last-Event-ID", "100")],
+            "{}",
+        )
+        .await;
+    let rest = self::events(&rest.body);
+    assert_eq!(rest.len(), 21);
+    assert_eq!(rest[0].id.as_deref(), Some("101"));
 }
