@@ -163,9 +163,7 @@ impl<T: 'static> Connection<T> {
             abort_listener: RefCell::new(None),
             closing: Cell::new(false),
             close_reason: RefCell::new(None),
-            last_event_id: RefCell::new(LastEventId::Text(
-                fetch.last_event_id.unwrap_or_default(),
-            )),
+            last_event_id: RefCell::new(LastEventId::Text(fetch.last_event_id.unwrap_or_default())),
             attempt: Cell::new(0),
             retries: Cell::new(0),
             recreations: Cell::new(0),
@@ -303,8 +301,7 @@ impl<T: 'static> Connection<T> {
             Ok(transport) => *self.transport.borrow_mut() = Some(transport),
             Err(message) => {
                 // The new URL was refused: the connection is over.
-                *self.close_reason.borrow_mut() =
-                    Some(CloseReason::Failed(FailReason::Refused));
+                *self.close_reason.borrow_mut() = Some(CloseReason::Failed(FailReason::Refused));
                 self.report(SseError::InvalidUrl(message));
             }
         }

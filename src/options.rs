@@ -272,7 +272,9 @@ impl<T> SseOptions<T> {
     ///     .header("Authorization", &format!("Bearer {token}"));
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.request.headers.push(Part::Value(header_pair(name, value)));
+        self.request
+            .headers
+            .push(Part::Value(header_pair(name, value)));
         self
     }
 
@@ -427,10 +429,16 @@ impl<T> SseOptions<T> {
             }
         }
         let method = &self.request.method;
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+        if method.is_empty()
+            || !method
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        {
             return invalid(["\"", method, "\" is not an HTTP method"].concat());
         }
-        if self.request.body.is_some() && ["GET", "HEAD"].contains(&method.to_ascii_uppercase().as_str()) {
+        if self.request.body.is_some()
+            && ["GET", "HEAD"].contains(&method.to_ascii_uppercase().as_str())
+        {
             return invalid(["a ", method, " request cannot have a body"].concat());
         }
         if self.fetch.idle_timeout == Some(Duration::ZERO) {

@@ -231,7 +231,10 @@ mod tests {
         assert_eq!(retry_delay(1000, 40, 0.999_999), ms(29_999));
         // A server asking for more than the cap gets what it asked for.
         assert_eq!(retry_delay(60_000, 3, 0.5), ms(60_000));
-        assert_eq!(retry_delay(u32::MAX, u32::MAX, 1.0), ms(u64::from(u32::MAX)));
+        assert_eq!(
+            retry_delay(u32::MAX, u32::MAX, 1.0),
+            ms(u64::from(u32::MAX))
+        );
     }
 
     #[test]

@@ -45,7 +45,11 @@ async fn a_get_stream_completes_with_exactly_one_request() {
     assert_eq!(stats.requests, 1, "completion closes before any reconnect");
     assert_eq!(stats.methods, ["GET"]);
     assert_eq!(stats.accepts, ["text/event-stream"]);
-    assert_eq!(stats.has_last_event_id, [false], "no id yet: no header at all");
+    assert_eq!(
+        stats.has_last_event_id,
+        [false],
+        "no id yet: no header at all"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -54,7 +58,9 @@ async fn named_events_and_a_done_event_behave_as_with_event_source() {
     let (tokens, done) = (log.clone(), log.clone());
     let options = fetched(&log)
         .on_event("token", move |m| tokens.push(message_entry(&m)))
-        .on_event("done", move |m| done.push(format!("done {}", m.data.reason)))
+        .on_event("done", move |m| {
+            done.push(format!("done {}", m.data.reason))
+        })
         .done_event("done");
     let mut sse = SseService::new();
     sse.connect(&url("named", &run, ""), options).unwrap();
@@ -74,9 +80,13 @@ async fn named_events_and_a_done_event_behave_as_with_event_source() {
 
 #[wasm_bindgen_test]
 async fn a_done_sentinel_ends_the_stream_undelivered() {
-    let (run, log, _sse) =
-        connect_and_wait("sentinel", "", |log| fetched(log).done_data("[DONE]"), "complete")
-            .await;
+    let (run, log, _sse) = connect_and_wait(
+        "sentinel",
+        "",
+        |log| fetched(log).done_data("[DONE]"),
+        "complete",
+    )
+    .await;
     let expected = [
         "open",
         "message 0 Hello",
@@ -129,9 +139,16 @@ async fn an_error_status_fails_at_once_with_its_status_and_body() {
         };
         let entry = format!("other connection failed: {message}");
         assert_eq!(log.entries(), [entry]);
-        assert_eq!(sse.close_reason(), Some(CloseReason::Failed(reason.clone())));
+        assert_eq!(
+            sse.close_reason(),
+            Some(CloseReason::Failed(reason.clone()))
+        );
         assert_eq!(reason.status(), Some(status));
-        assert_eq!(stats(&run).await.requests, 1, "HTTP {status} is never retried");
+        assert_eq!(
+            stats(&run).await.requests,
+            1,
+            "HTTP {status} is never retried"
+        );
     }
 }
 
@@ -153,8 +170,7 @@ async fn a_wrong_content_type_fails_with_it() {
 
 #[wasm_bindgen_test]
 async fn a_503_is_retried_with_its_status_then_streams() {
-    let (run, log, _sse) =
-        connect_and_wait("fail-then-ok", "fails=2", fetched, "complete").await;
+    let (run, log, _sse) = connect_and_wait("fail-then-ok", "fails=2", fetched, "complete").await;
     let entries = log.entries();
     assert_eq!(entries.len(), 8, "{entries:?}");
     assert!(entries[0].starts_with("reconnecting 1  "), "{entries:?}");
@@ -202,8 +218,7 @@ async fn reconnect_never_fails_a_lost_stream() {
 
 #[wasm_bindgen_test]
 async fn disconnect_aborts_the_request_and_the_server_sees_the_client_go() {
-    let (run, log, mut sse) =
-        connect_and_wait("endless", "", fetched, "message 2").await;
+    let (run, log, mut sse) = connect_and_wait("endless", "", fetched, "message 2").await;
     sse.disconnect();
     assert_eq!(sse.ready_state(), ReadyState::Closed);
     let count = log.len();
@@ -233,8 +248,11 @@ async fn an_aborted_signal_disconnects_without_an_error() {
     // One already aborted never connects.
     let (run, log) = (run_id("fetch-aborted"), Log::default());
     let mut sse = SseService::new();
-    sse.connect(&url("basic", &run, ""), fetched(&log).signal(controller.signal()))
-        .unwrap();
+    sse.connect(
+        &url("basic", &run, ""),
+        fetched(&log).signal(controller.signal()),
+    )
+    .unwrap();
     assert_eq!(sse.ready_state(), ReadyState::Closed);
     sleep(300).await;
     assert!(log.entries().is_empty());
@@ -247,5 +265,344 @@ async fn an_invalid_url_is_refused_at_connect() {
     let error = sse
         .connect("http://[::1", fetched(&Log::default()))
         .unwrap_err();
-    assert!(matches!(error, wasm_sse::SseError::InvalidUrl(_)), "{error:?}");
+    assert!(
+        matches!(error, wasm_sse::SseError::InvalidUrl(_)),
+        "{error:?}"
+    );
+}
+
+/// The `text` of every message, in order (for scenarios whose texts are the point).
+fn texts(log: &Log) -> Vec<String> {
+    log.entries()
+        .iter()
+        .filter_map(|e| e.strip_prefix("message "))
+        .map(|e| e.split_once(' ').map_or("", |(_, text)| text).to_owned())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_post_sends_its_method_headers_and_body() {
+    let body = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
+    let (run, log, _sse) = connect_and_wait(
+        "mirror",
+        "",
+        |log| {
+            fetched(log)
+                .method("POST")
+                .header("Authorization", "Bearer t0k")
+                .header("X-Test", "first")
+                .header("X-Test", "second")
+                .header("Content-Type", "application/json")
+                .body(body)
+        },
+        "complete",
+    )
+    .await;
+    assert_eq!(texts(&log), ["POST", "Bearer t0k", "second", body]);
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 1);
+    assert_eq!(stats.methods, ["POST"]);
+    assert_eq!(stats.bodies, [body]);
+    assert_eq!(stats.content_types, ["application/json"]);
+    assert_eq!(stats.accepts, ["text/event-stream"]);
+}
+
+#[wasm_bindgen_test]
+async fn header_and_body_getters_run_before_every_request() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let calls = Rc::new(Cell::new(0));
+    let (token_calls, body_calls) = (calls.clone(), calls.clone());
+    let (run, log, _sse) = connect_and_wait(
+        "resume",
+        "",
+        move |log| {
+            fetched(log)
+                .method("POST")
+                .header_with("Authorization", move || {
+                    token_calls.set(token_calls.get() + 1);
+                    let token = format!("Bearer token-{}", token_calls.get());
+                    async move { token }
+                })
+                .body_with(move || {
+                    body_calls.set(body_calls.get() + 1);
+                    let body = format!("body {}", body_calls.get());
+                    async move { body }
+                })
+        },
+        "complete",
+    )
+    .await;
+    assert_eq!(log.count("message"), 6, "{:?}", log.entries());
+    let stats = stats(&run).await;
+    assert_eq!(stats.methods, ["POST", "POST"]);
+    assert_eq!(stats.authorizations, ["Bearer token-1", "Bearer token-3"]);
+    assert_eq!(stats.bodies, ["body 2", "body 4"]);
+    // A POST is repeated because the stream gave an id to resume from.
+    assert_eq!(stats.last_event_ids, ["", "3"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_post_that_drops_mid_event_resumes_without_losing_or_repeating_it() {
+    let (run, log, _sse) = connect_and_wait(
+        "resume",
+        "cut=mid",
+        |log| fetched(log).method("POST").body("prompt"),
+        "complete",
+    )
+    .await;
+    let expected = [
+        "open",
+        "message 0 Hello",
+        "message 1 ,",
+        "message 2  world",
+        // The half event's `id: 4` was never dispatched, so it was never applied.
+        "reconnecting 1 3 50ms",
+        "open",
+        "message 3 !",
+        "message 4  How",
+        "message 5  are",
+        "complete",
+    ];
+    assert_eq!(log.entries(), strings(&expected));
+    let stats = stats(&run).await;
+    assert_eq!(stats.last_event_ids, ["", "3"]);
+    assert_eq!(stats.bodies, ["prompt", "prompt"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_401_shows_the_servers_own_message() {
+    let (run, log, sse) = connect_and_wait(
+        "auth",
+        "",
+        |log| fetched(log).header("Authorization", "Bearer wrong"),
+        "other",
+    )
+    .await;
+    let body = r#"{"error":{"message":"invalid token","type":"invalid_request_error"}}"#;
+    assert_eq!(
+        sse.close_reason(),
+        Some(CloseReason::Failed(FailReason::Http {
+            status: 401,
+            body: body.into()
+        }))
+    );
+    assert_eq!(
+        log.entries(),
+        [format!("other connection failed: HTTP 401: {body}")]
+    );
+    assert_eq!(stats(&run).await.requests, 1);
+
+    let (_, log, _sse) = connect_and_wait(
+        "auth",
+        "",
+        |log| fetched(log).header("Authorization", "Bearer secret"),
+        "complete",
+    )
+    .await;
+    assert_eq!(log.entries(), strings(&FOUR_TOKENS));
+}
+
+#[wasm_bindgen_test]
+async fn retry_after_and_429_are_honoured() {
+    let (run, log, _sse) = connect_and_wait(
+        "fail-then-ok",
+        "fails=1&code=429&retry_after=1",
+        fetched,
+        "complete",
+    )
+    .await;
+    assert_eq!(log.entries()[0], "reconnecting 1  1000ms");
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 2);
+    assert!(stats.times_ms[1] >= 1000, "waited {:?}", stats.times_ms);
+}
+
+#[wasm_bindgen_test]
+async fn the_servers_retry_field_sets_the_delay() {
+    let (run, log, _sse) = connect_and_wait("retry-field", "ms=400", fetched, "complete").await;
+    assert!(
+        log.contains("reconnecting 1 1 400ms"),
+        "{:?}",
+        log.entries()
+    );
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 2);
+    assert!(stats.times_ms[1] >= 400, "waited {:?}", stats.times_ms);
+}
+
+#[wasm_bindgen_test]
+async fn non_latin1_ids_resume_as_utf8_bytes() {
+    let (run, log, sse) = connect_and_wait("ids", "", fetched, "complete").await;
+    assert_eq!(log.count("message"), 3, "{:?}", log.entries());
+    assert!(log.contains("reconnecting 1 第2条 100ms") || log.count("reconnecting") == 1);
+    assert_eq!(sse.last_event_id(), "第3条");
+    let stats = stats(&run).await;
+    assert_eq!(stats.last_event_ids, ["", "第2条"]);
+    assert_eq!(stats.last_event_id_hex[1], "e7acac32e69da1");
+}
+
+#[wasm_bindgen_test]
+async fn an_initial_last_event_id_is_sent_with_the_first_request() {
+    let (run, log, _sse) = connect_and_wait(
+        "resume",
+        "mode=end",
+        |log| fetched(log).last_event_id("2"),
+        "reconnecting",
+    )
+    .await;
+    assert_eq!(log.entries()[1], "message 2  world");
+    assert_eq!(stats(&run).await.last_event_ids[0], "2");
+}
+
+#[wasm_bindgen_test]
+async fn byte_streams_are_parsed_exactly() {
+    let cases = [
+        ("crlf", ["crlf", "end"]),
+        ("cr", ["cr", "end"]),
+        ("mixed", ["mixed", "end"]),
+        ("bom", ["bom", "\u{FEFF}kept"]),
+        ("bom-split", ["split bom", "end"]),
+        ("bom-twice", ["second bom", "end"]),
+        ("split-crlf", ["split", "crlf"]),
+        ("split-utf8", ["世界", "😀"]),
+        ("invalid-utf8", ["a\u{FFFD}b", "c\u{FFFD}d"]),
+    ];
+    for (case, expected) in cases {
+        let (_, log, sse) =
+            connect_and_wait("raw", &format!("case={case}"), fetched, "complete").await;
+        assert_eq!(texts(&log), expected, "case {case}: {:?}", log.entries());
+        assert_eq!(log.count("other"), 0, "case {case}: {:?}", log.entries());
+        assert_eq!(sse.last_event_id(), "2", "case {case}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_unterminated_last_event_is_dropped_unless_flushed() {
+    let (run, log, _sse) = connect_and_wait(
+        "unterminated",
+        "",
+        |log| fetched(log).flush_at_end(true),
+        "complete",
+    )
+    .await;
+    assert_eq!(
+        log.entries(),
+        strings(&["open", "message 0 Hello", "message 1 ,", "complete"])
+    );
+    assert_eq!(stats(&run).await.requests, 1);
+
+    for bare in ["1", "0"] {
+        let (run, log, _sse) = connect_and_wait(
+            "unterminated",
+            &format!("bare={bare}"),
+            |log| fetched(log).max_retries(0),
+            "failed",
+        )
+        .await;
+        assert_eq!(
+            log.entries(),
+            strings(&["open", "message 0 Hello", "failed retries 0"])
+        );
+        assert_eq!(stats(&run).await.requests, 1);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_idle_connection_is_dropped_and_resumed() {
+    let (run, log, _sse) = connect_and_wait(
+        "silence",
+        "silence=5000",
+        |log| fetched(log).idle_timeout(std::time::Duration::from_millis(300)),
+        "complete",
+    )
+    .await;
+    let expected = [
+        "open",
+        "message 0 Hello",
+        "reconnecting 1 1 100ms",
+        "open",
+        "message 1 ,",
+        "message 2  world",
+        "complete",
+    ];
+    assert_eq!(log.entries(), strings(&expected));
+    let seen = stats(&run).await;
+    assert_eq!(seen.last_event_ids, ["", "1"]);
+    assert!(
+        seen.times_ms[1] >= 400 && seen.times_ms[1] < 2000,
+        "{seen:?}"
+    );
+
+    // Comments are bytes: they keep an idle timeout from firing.
+    let (run, log, _sse) = connect_and_wait(
+        "silence",
+        "silence=700&comments=1",
+        |log| fetched(log).idle_timeout(std::time::Duration::from_millis(300)),
+        "complete",
+    )
+    .await;
+    assert_eq!(log.count("reconnecting"), 0, "{:?}", log.entries());
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_oversized_event_fails_clearly() {
+    let (_, log, sse) = connect_and_wait(
+        "large",
+        "bytes=100000",
+        |log| fetched(log).max_event_size(50_000),
+        "other",
+    )
+    .await;
+    assert_eq!(
+        sse.close_reason(),
+        Some(CloseReason::Failed(FailReason::EventTooLarge {
+            limit: 50_000
+        }))
+    );
+    assert_eq!(log.count("message"), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_custom_fetch_function_is_used() {
+    let counter: js_sys::Function = js_sys::Function::new_with_args(
+        "url, init",
+        "globalThis.__fetches = (globalThis.__fetches || 0) + 1; \
+         init.headers.set('x-test', 'custom'); return fetch(url, init);",
+    );
+    let (_, log, _sse) = connect_and_wait(
+        "mirror",
+        "",
+        |log| fetched(log).fetch_function(counter),
+        "complete",
+    )
+    .await;
+    assert_eq!(texts(&log), ["GET", "", "custom", ""]);
+    let fetches = js_sys::Reflect::get(&js_sys::global(), &"__fetches".into()).unwrap();
+    assert_eq!(fetches.as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+fn fetch_only_options_are_refused_with_event_source_and_a_get_body_is_refused() {
+    let mut sse = SseService::new();
+    let error = sse
+        .connect(
+            "/sse",
+            SseOptions::<String>::text()
+                .transport(TransportKind::EventSource)
+                .method("POST"),
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid options: method needs the fetch transport, not EventSource"
+    );
+    let error = sse
+        .connect("/sse", SseOptions::<String>::text().body("x"))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid options: a GET request cannot have a body"
+    );
 }

@@ -271,7 +271,9 @@ impl Inner {
         let loss = match outcome {
             Outcome::Cancelled => return,
             Outcome::Failed(reason) => Loss::Failed(reason),
-            Outcome::Retry { status, body, .. } if self.config.reconnect == ReconnectMode::Never => {
+            Outcome::Retry { status, body, .. }
+                if self.config.reconnect == ReconnectMode::Never =>
+            {
                 Loss::Failed(FailReason::Http { status, body })
             }
             Outcome::Retry {

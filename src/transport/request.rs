@@ -74,13 +74,24 @@ impl Request {
     ) -> Result<JsValue, Sent> {
         let headers = Headers::new().map_err(Sent::refused)?;
         for part in &self.headers {
-            let init = part.resolve().await.map_err(|e| Sent::getter("headers", e))?;
+            let init = part
+                .resolve()
+                .await
+                .map_err(|e| Sent::getter("headers", e))?;
             let given = Headers::new_with_str_sequence_sequence(&init).map_err(Sent::refused)?;
-            for entry in js_sys::try_iter(&given).ok().flatten().into_iter().flatten() {
+            for entry in js_sys::try_iter(&given)
+                .ok()
+                .flatten()
+                .into_iter()
+                .flatten()
+            {
                 let entry: js_sys::Array = entry.map_err(Sent::refused)?.unchecked_into();
                 let (name, value) = (entry.get(0), entry.get(1));
                 headers
-                    .set(&name.as_string().unwrap_or_default(), &value.as_string().unwrap_or_default())
+                    .set(
+                        &name.as_string().unwrap_or_default(),
+                        &value.as_string().unwrap_or_default(),
+                    )
                     .map_err(Sent::refused)?;
             }
         }
@@ -93,7 +104,9 @@ impl Request {
             // The id's UTF-8 bytes, one Latin-1 character each: what a native EventSource puts
             // on the wire, and a value `fetch` accepts whatever the id's characters.
             let bytes: String = last_event_id.bytes().map(char::from).collect();
-            headers.set("last-event-id", &bytes).map_err(Sent::refused)?;
+            headers
+                .set("last-event-id", &bytes)
+                .map_err(Sent::refused)?;
         }
 
         let init = Object::new();
