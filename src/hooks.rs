@@ -255,6 +255,7 @@ mod tests {
             attempt,
             last_event_id: String::new(),
             delay: None,
+            status: None,
         }
     }
 
@@ -283,7 +284,7 @@ mod tests {
         status.apply::<()>(
             &Event::Error(error.clone()),
             ReadyState::Closed,
-            Some(failed),
+            Some(failed.clone()),
         );
         assert_eq!(
             status,

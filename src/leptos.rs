@@ -401,7 +401,7 @@ mod client {
         ) {
             let mut status = self.status();
             let (ready_state, close_reason) =
-                now.unwrap_or((status.ready_state, status.close_reason));
+                now.unwrap_or((status.ready_state, status.close_reason.clone()));
             status.apply(&event, ready_state, close_reason);
             self.publish(status);
             if let Event::Message(message) = event {

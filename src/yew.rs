@@ -201,7 +201,7 @@ impl<T> UseSseHandle<T> {
     /// How the current connection ended (completed, disconnected, failed), or `None` while it
     /// goes on or before any connection.
     pub fn close_reason(&self) -> Option<CloseReason> {
-        self.status.close_reason
+        self.status.close_reason.clone()
     }
 
     /// While the connection is being re-established after a loss: which attempt, and the last
@@ -367,7 +367,7 @@ impl<T: Clone + 'static> Core<T> {
         let mut state = self.state.borrow_mut();
         let (ready_state, close_reason) = match self.service.try_borrow() {
             Ok(service) => (service.ready_state(), service.close_reason()),
-            Err(_) => (state.status.ready_state, state.status.close_reason),
+            Err(_) => (state.status.ready_state, state.status.close_reason.clone()),
         };
         state.status.apply(&event, ready_state, close_reason);
         if let Event::Message(message) = event {

@@ -22,6 +22,7 @@ pub(crate) enum Part {
 
 impl Part {
     /// A JS function (sync or returning a promise) as a getter.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     pub(crate) fn js_function(function: Function) -> Part {
         Part::Get(Rc::new(move || {
             let value = function.call0(&JsValue::UNDEFINED);
