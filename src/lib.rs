@@ -1,8 +1,12 @@
 //! # wasm-sse
 //!
-//! A typed, leak-free [Server-Sent Events] client over the browser's native
-//! [`EventSource`](https://developer.mozilla.org/en-US/docs/Web/API/EventSource), for Rust front
-//! ends (Yew, Leptos, plain wasm-bindgen) and, through its npm package, JavaScript.
+//! A typed, leak-free [Server-Sent Events] client for Rust front ends (Yew, Leptos, plain
+//! wasm-bindgen) and, through its npm package, JavaScript. Two transports carry the stream (see
+//! [`TransportKind`]): the browser's native
+//! [`EventSource`](https://developer.mozilla.org/en-US/docs/Web/API/EventSource), or `fetch` read
+//! by wasm-sse's own spec-exact parser, which can send any method, headers and a body (an LLM
+//! chat API's `POST` with `Authorization`), reports the HTTP status and error body, resumes with
+//! `Last-Event-ID`, and works in service workers.
 //!
 //! What it adds to a bare `EventSource`:
 //! - **A normal end of stream is not an error.** Completion rules (a predicate on the decoded
@@ -22,6 +26,24 @@
 //!
 //! Two flavours: callbacks with [`SseService`], and a `futures` [`Stream`](futures_core::Stream)
 //! with [`SseStream`].
+//!
+//! A chat request on the fetch transport (any fetch-only setter chooses it):
+//! ```no_run
+//! use wasm_sse::{SseOptions, SseService};
+//!
+//! let mut sse = SseService::new();
+//! sse.connect(
+//!     "/api/chat",
+//!     SseOptions::<String>::text()
+//!         .method("POST")
+//!         .header("Authorization", "Bearer my-token")
+//!         .body(r#"{"messages":[{"role":"user","content":"hi"}]}"#)
+//!         .done_data("[DONE]")
+//!         .on_message(|message| web_sys::console::log_1(&message.data.into()))
+//!         .on_error(|error| web_sys::console::error_1(&error.to_string().into())),
+//! )?;
+//! # Ok::<(), wasm_sse::SseError>(())
+//! ```
 //!
 //! # Example
 //! ```no_run
