@@ -251,7 +251,8 @@ impl<T> SseOptions<T> {
     }
 
     /// Which transport carries the connection (default [`TransportKind::Auto`]: `EventSource`
-    /// unless a fetch-only option is set or the global scope has no `EventSource`).
+    /// unless a fetch-only option is set, the global scope has no `EventSource`, or it is a
+    /// service worker).
     pub fn transport(mut self, transport: TransportKind) -> Self {
         self.transport = transport;
         self

@@ -11,6 +11,11 @@
 //! closed), and with probability 0.2 it stalls once for 50–400 ms. Each fault is reported on
 //! stdout as `wasm-sse-proxy: connection N refused|cut after B bytes|stalled for M ms`.
 //!
+//! Every relayed request gets `Connection: close` (after the browser's own headers), so each
+//! connection carries one request: a browser would otherwise keep a connection that ended
+//! cleanly (a fault-free plan, or a preflight) and send every later request of the page over
+//! it, without a fault ever again.
+//!
 //! The proxy listens on 127.0.0.1 only and connects only to `--upstream`, a loopback address.
 
 use std::future::Future;
@@ -27,8 +32,10 @@ use tokio::time::sleep;
 pub const USAGE: &str = "usage: wasm-sse-server proxy --upstream 127.0.0.1:PORT [--port N] \
      [--seed N] [--exit-with-stdin]";
 
-/// How many bytes of the first request are enough to see its request line.
+/// How many bytes of the first request are enough to see its headers.
 const PEEK_LIMIT: usize = 8 * 1024;
+/// Added to each request, last, so it wins over a browser's `Connection: keep-alive`.
+const CLOSE: &[u8] = b"Connection: close\r\n";
 
 /// Parsed `proxy` command line.
 pub struct Options {
@@ -218,6 +225,7 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, planner: Arc<Mutex<P
         return;
     };
     let _ = server.set_nodelay(true);
+    let head = close_after_response(head);
     let (mut client_in, client_out) = client.into_split();
     let (server_in, mut server_out) = server.into_split();
     let up = async {
@@ -238,11 +246,11 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, planner: Arc<Mutex<P
     }
 }
 
-/// Reads until the first request line is in, the client stops, or [`PEEK_LIMIT`].
+/// Reads until the first request's headers are in, the client stops, or [`PEEK_LIMIT`].
 async fn first_bytes(client: &mut TcpStream) -> io::Result<Vec<u8>> {
     let mut head = Vec::new();
     let mut buffer = [0u8; 4096];
-    while head.len() < PEEK_LIMIT && !head.windows(2).any(|w| w == b"\r\n") {
+    while head.len() < PEEK_LIMIT && header_end(&head).is_none() {
         let read = client.read(&mut buffer).await?;
         if read == 0 {
             break;
@@ -250,6 +258,22 @@ async fn first_bytes(client: &mut TcpStream) -> io::Result<Vec<u8>> {
         head.extend_from_slice(&buffer[..read]);
     }
     Ok(head)
+}
+
+/// Where the blank line that ends the request's headers starts.
+fn header_end(head: &[u8]) -> Option<usize> {
+    head.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| at + 2)
+}
+
+/// `head` with [`CLOSE`] as its last header, so the server closes the connection after its
+/// response and the browser cannot reuse it (as is, if the headers are not all in).
+fn close_after_response(head: Vec<u8>) -> Vec<u8> {
+    match header_end(&head) {
+        Some(end) => [&head[..end], CLOSE, &head[end..]].concat(),
+        None => head,
+    }
 }
 
 /// Relays the response, applying `faults`.
@@ -297,6 +321,17 @@ async fn down(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asks_the_server_to_close_after_the_response() {
+        let head = b"GET /sse/x HTTP/1.1\r\nConnection: keep-alive\r\n\r\nbody".to_vec();
+        assert_eq!(
+            close_after_response(head),
+            b"GET /sse/x HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\nbody"
+        );
+        let partial = b"GET /sse/x HTTP/1.1\r\nHost: a\r\n".to_vec();
+        assert_eq!(close_after_response(partial.clone()), partial);
+    }
 
     #[test]
     fn plans_depend_only_on_the_seed() {

@@ -68,9 +68,10 @@ pub(crate) trait Transport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// The browser's `EventSource` where the global scope has one and no fetch-only option
-    /// (method, header, body, fetch function, initial last event id, idle timeout, reconnect
-    /// mode, flush at end, event size limit) is set; otherwise `fetch` (the default).
+    /// The browser's `EventSource` where the global scope has one, is not a service worker, and
+    /// no fetch-only option (method, header, body, fetch function, initial last event id, idle
+    /// timeout, reconnect mode, flush at end, event size limit) is set; otherwise `fetch` (the
+    /// default).
     #[default]
     Auto,
     /// The browser's native `EventSource`: GET only, no headers; the browser reconnects.
@@ -80,7 +81,12 @@ pub enum TransportKind {
     Fetch,
 }
 
-/// Whether the global scope has an `EventSource` constructor (not in service workers or Node).
+/// Whether [`TransportKind::Auto`] may use `EventSource`: the global scope has its constructor
+/// (not in Node) and is not a service worker. Chromium exposes `EventSource` in service workers
+/// and Firefox does not; fetch is used in every service worker, so it behaves the same in all.
 pub(crate) fn has_event_source() -> bool {
-    js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("EventSource")).unwrap_or(false)
+    let has = |name: &str| {
+        js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(false)
+    };
+    has("EventSource") && !has("ServiceWorkerGlobalScope")
 }

@@ -62,8 +62,6 @@ pub struct Proxy {
 
 /// Starts a proxy in front of `upstream` (whose binary [`start`] has built), with the seed
 /// from `FAULT_SEED` if set, else one the proxy picks and prints.
-// Not called yet: test.rs wires it in (drop this `allow` then).
-#[allow(dead_code)]
 pub fn start_proxy(upstream: &Server) -> Result<Proxy> {
     let address = upstream
         .url

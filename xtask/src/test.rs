@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench;
 use crate::npm_tests;
-use crate::server::{self, Server};
+use crate::server::{self, Proxy, Server};
 use crate::setup::{self, WASM_TARGET};
 use crate::util::{self, run, which, Result};
 
@@ -146,9 +146,26 @@ pub fn run_test(args: &[String]) -> Result<bool> {
             println!("server at {} (log: {})", server.url, server.log.display());
             Ok(server)
         })?;
+        // The fault-injection proxy in front of it, for tests/fault.rs; it lives as long as
+        // the server. `FAULT_SEED=<seed>` replays a run's faults.
+        let proxy = pipeline.step("start the fault-injection proxy", || {
+            let proxy = server::start_proxy(&server)?;
+            println!(
+                "proxy at {} (seed {}; replay with FAULT_SEED={}; faults logged in {})",
+                proxy.url,
+                proxy.seed,
+                proxy.seed,
+                proxy.log.display()
+            );
+            Ok(proxy)
+        })?;
+        let servers = Servers {
+            server: &server,
+            proxy: &proxy,
+        };
         for &browser in &options.browsers {
             pipeline.step(&format!("browser tests ({})", browser.name()), || {
-                browser_tests(browser, &server, &[])
+                browser_tests(browser, servers, &[])
             })?;
         }
         // The framework hooks, in Chromium only.
@@ -157,7 +174,7 @@ pub fn run_test(args: &[String]) -> Result<bool> {
                 pipeline.step(&format!("{feature} hook tests (chromium)"), || {
                     browser_tests(
                         Browser::Chromium,
-                        &server,
+                        servers,
                         &["--features", feature, "--test", test],
                     )
                 })?;
@@ -229,9 +246,17 @@ fn frameworks_in(tree: &str) -> Vec<String> {
     found
 }
 
+/// What the browser tests talk to.
+#[derive(Clone, Copy)]
+struct Servers<'a> {
+    server: &'a Server,
+    proxy: &'a Proxy,
+}
+
 /// `cargo test` for the wasm target (plus `extra` arguments); the cargo runner
 /// (wasm-bindgen-test-runner) drives the browser headless.
-fn browser_tests(browser: Browser, server: &Server, extra: &[&str]) -> Result {
+fn browser_tests(browser: Browser, servers: Servers, extra: &[&str]) -> Result {
+    let Servers { server, proxy } = servers;
     let config = util::target_dir()
         .join("xtask")
         .join(format!("webdriver-{}.json", browser.name()));
@@ -244,6 +269,9 @@ fn browser_tests(browser: Browser, server: &Server, extra: &[&str]) -> Result {
         .args(extra)
         // Read by the tests at compile time (option_env!).
         .env("SSE_TEST_URL", &server.url)
+        .env("SSE_PROXY_URL", &proxy.url)
+        // Printed by tests/fault.rs, so a failure names the seed to replay.
+        .env("FAULT_SEED_USED", proxy.seed.to_string())
         .env("WASM_BINDGEN_TEST_TIMEOUT", &timeout)
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &config)
         // The runner and geckodriver may sit in ~/.cargo/bin, off PATH.
@@ -253,8 +281,10 @@ fn browser_tests(browser: Browser, server: &Server, extra: &[&str]) -> Result {
     }
     cmd.env(browser.driver_var(), browser.driver()?);
     println!(
-        "SSE_TEST_URL={} WASM_BINDGEN_TEST_TIMEOUT={timeout} WASM_BINDGEN_TEST_WEBDRIVER_JSON={} {}={}",
+        "SSE_TEST_URL={} SSE_PROXY_URL={} FAULT_SEED_USED={} WASM_BINDGEN_TEST_TIMEOUT={timeout} WASM_BINDGEN_TEST_WEBDRIVER_JSON={} {}={}",
         server.url,
+        proxy.url,
+        proxy.seed,
         config.display(),
         browser.driver_var(),
         browser.driver()?.display()
