@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod embed;
 mod example;
 mod npm_tests;
 mod pkg;
