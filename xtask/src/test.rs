@@ -163,7 +163,7 @@ pub fn run_test(args: &[String]) -> Result<bool> {
                 })?;
             }
         }
-        pipeline.step("npm package (vite, plain page, tsc)", || {
+        pipeline.step("npm package (consumer apps: vite, webpack, plain page, node, tsc)", || {
             let server = server::start_with(&[&util::root()])?;
             npm_tests::run(&server.url)
         })?;
