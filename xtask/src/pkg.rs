@@ -272,7 +272,18 @@ fn copy(from: &Path, to: &Path) -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::crate_version;
+    use super::{check_types_cover_glue, crate_version};
+
+    const GENERATED: &str = "export interface SSEReconnectInfo {\n    attempt: number;\n}\n\nexport class SSEService {\n    free(): void;\n    connect(url: string): void;\n    readonly closeReason: string;\n}\n\nexport interface InitOutput {\n    readonly memory: WebAssembly.Memory;\n}\n";
+
+    #[test]
+    fn the_written_types_must_declare_every_generated_member() {
+        let written = "interface SSEReconnectInfo {\n  attempt: number;\n}\nclass SSEService {\n  free(): void;\n  connect<T>(url: string): void;\n  readonly closeReason: X;\n}\n";
+        assert_eq!(check_types_cover_glue(GENERATED, written), Ok(()));
+        let error = check_types_cover_glue(GENERATED, &written.replace("closeReason", "other"))
+            .unwrap_err();
+        assert!(error.ends_with("closeReason (of class SSEService)"), "{error}");
+    }
 
     #[test]
     fn reads_the_package_version_not_a_dependency_version() {
