@@ -19,32 +19,35 @@ const idle = { readyState: 2, data: undefined, messages: [], error: null, closeR
 const connecting = { ...idle, readyState: 0 };
 
 export function useSSE(url, options = {}) {
+  const { body } = options;
   const latest = useRef(options);
   useLatestEffect(() => {
     latest.current = options;
   });
-  const [state, setState] = useState(url === null ? idle : connecting);
-  const service = useRef(null);
   const [generation, setGeneration] = useState(0);
+  // The state of one connection, tagged with what opened it: after a new url, body or
+  // reconnect(), the render shows a fresh state at once, never the previous connection's.
+  const [state, setState] = useState(null);
+  const live = useRef(null);
 
   useEffect(() => {
-    if (url === null) {
-      setState(idle);
-      return undefined;
-    }
-    setState(connecting);
+    if (url === null) return undefined;
+    const own = (s) =>
+      s?.url === url && s.body === body && s.generation === generation
+        ? s
+        : { url, body, generation, ...connecting };
     let sse = null;
-    let cancelled = false;
     // Reads the service now: the updater runs later, maybe after the service was freed.
     const update = (change) => {
       if (sse === null) return;
       const readyState = sse.readyState;
-      setState((s) => ({ ...s, readyState, ...change(s) }));
+      setState((s) => ({ ...own(s), readyState, ...change(own(s)) }));
     };
+    let cancelled = false;
     queueMicrotask(() => {
       if (cancelled) return;
       sse = new SSEService();
-      service.current = sse;
+      live.current = { sse, update };
       try {
         sse.connect(url, connectOptions(latest, update));
       } catch (error) {
@@ -54,23 +57,25 @@ export function useSSE(url, options = {}) {
     return () => {
       cancelled = true;
       if (sse === null) return;
-      if (service.current === sse) service.current = null;
+      if (live.current?.sse === sse) live.current = null;
       const closing = sse;
       sse = null;
       closing.disconnect();
       closing.free();
     };
-  }, [url, options.body, generation]);
+  }, [url, body, generation]);
 
   const close = useCallback(() => {
-    const sse = service.current;
-    if (sse === null || sse.readyState === 2) return;
-    sse.disconnect();
-    setState((s) => ({ ...s, readyState: 2, closeReason: "disconnected" }));
+    const current = live.current;
+    if (current === null || current.sse.readyState === 2) return;
+    current.sse.disconnect();
+    current.update(() => ({ readyState: 2, closeReason: "disconnected" }));
   }, []);
   const reconnect = useCallback(() => setGeneration((n) => n + 1), []);
 
-  return { ...state, close, reconnect };
+  const mine = state?.url === url && state.body === body && state.generation === generation;
+  const { readyState, data, messages, error, closeReason } = mine ? state : url === null ? idle : connecting;
+  return { readyState, data, messages, error, closeReason, close, reconnect };
 }
 
 /** The options passed to connect(): the app's, with callbacks that read the latest options and update the state. */

@@ -69,7 +69,7 @@ test("the main entry loads nothing of React", () => {
   }
 });
 
-describe("tsc --strict, skipLibCheck false: apps/types/ against the installed .d.ts", () => {
+describe("tsc --strict, skipLibCheck false: apps/types/ against the installed .d.ts", { concurrency: true }, () => {
   const tsc = here("node_modules/.bin/tsc");
   for (const config of ["es2020", "es2022", "init"]) {
     test(`tsconfig.${config}.json`, async () => {
@@ -141,7 +141,8 @@ describe("in headless Chromium", { concurrency: false }, () => {
       await close();
     }
     for (const result of results) {
-      await t.test(result.name, () => assert.ok(result.ok, result.detail));
+      if (result.skip) await t.test(result.name, { skip: result.skip });
+      else await t.test(result.name, () => assert.ok(result.ok, result.detail));
     }
   });
 
@@ -174,6 +175,26 @@ describe("in headless Chromium", { concurrency: false }, () => {
     assert.deepEqual(problems, [], "console errors and uncaught exceptions");
   }
 
+  /** The useSSE cases of apps/vite-react (?case=hook), each a subtest. */
+  async function hookCases(t, url) {
+    const { page, problems, close } = await open();
+    let results;
+    try {
+      const run = `hook-${Math.random().toString(36).slice(2)}`;
+      await page.goto(`${url}?case=hook&sse=${encodeURIComponent(server)}&run=${run}`);
+      await page.waitForFunction(() => window.__hook, null, { timeout: SUITE_TIMEOUT_MS });
+      results = await page.evaluate(() => window.__hook);
+    } catch (error) {
+      throw new Error(`${url}: no results (${error.message}); the page reported: ${problems.join("\n") || "nothing"}`);
+    } finally {
+      await close();
+    }
+    for (const result of results) {
+      await t.test(result.name, () => assert.ok(result.ok, result.detail));
+    }
+    await t.test("no console error", () => assert.deepEqual(problems, []));
+  }
+
   const built = (app, path) => `${server}/tests/npm/apps/${app}/${path}`;
 
   test("plain <script type=\"module\"> page (no bundler)", () => chat(built("plain", "index.html")));
@@ -182,17 +203,19 @@ describe("in headless Chromium", { concurrency: false }, () => {
     ["vite-react", "React 19 + StrictMode + useSSE", { derivesCloseReason: true }],
     ["vue", "Vue 3 + a composable", { derivesCloseReason: true }],
   ]) {
-    test(`Vite 7 dev server: ${title}`, async () => {
+    test(`Vite 7 dev server: ${title}`, async (t) => {
       const dev = await viteDev(here(`apps/${app}`));
       try {
         await chat(dev.url, options);
+        if (app === "vite-react") await hookCases(t, dev.url);
       } finally {
         await dev.close();
       }
     });
-    test(`Vite 7 build: ${title}`, async () => {
+    test(`Vite 7 build: ${title}`, async (t) => {
       await viteBuild(here(`apps/${app}`));
       await chat(built(app, "dist/index.html"), options);
+      if (app === "vite-react") await hookCases(t, built(app, "dist/index.html"));
     });
   }
 

@@ -1,6 +1,6 @@
 // React 19 under StrictMode with useSSE from "wasm-sse/react", bundled by Vite with no
 // configuration (dev server and build). StrictMode mounts the component twice: the answer
-// must still arrive once, over one request.
+// must still arrive once, over one request. With ?case=hook: the hook's cases (hook-cases.js).
 import { StrictMode, createElement as h, useEffect } from "react";
 import { createRoot } from "react-dom/client";
 import { useSSE } from "wasm-sse/react";
@@ -16,4 +16,8 @@ function Chat() {
   return h("p", { id: "answer" }, text);
 }
 
-createRoot(document.getElementById("root")).render(h(StrictMode, null, h(Chat)));
+if (new URLSearchParams(location.search).get("case") === "hook") {
+  import("./hook-cases.js").then(({ runHookCases }) => runHookCases());
+} else {
+  createRoot(document.getElementById("root")).render(h(StrictMode, null, h(Chat)));
+}
