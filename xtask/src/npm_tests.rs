@@ -50,7 +50,10 @@ pub fn run(server_url: &str) -> Result {
         .current_dir(&root);
     println!("SSE_SERVER_URL={server_url}");
     let result = util::run(&mut node);
-    println!("npm consumer tests took {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "npm consumer tests took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     result
 }
 

@@ -19,7 +19,13 @@ pub const SIZE_BUDGET: u64 = 20 * 1024;
 const UNSHIPPED: [&str; 3] = ["wasm_sse_bg.wasm.d.ts", "wasm_sse.d.ts", "wasm_sse_bg.wasm"];
 
 /// Copied from `pkg-template/`: the typed entry, the React hook, the README.
-const TEMPLATE_FILES: [&str; 5] = ["index.js", "index.d.ts", "react.js", "react.d.ts", "README.md"];
+const TEMPLATE_FILES: [&str; 5] = [
+    "index.js",
+    "index.d.ts",
+    "react.js",
+    "react.d.ts",
+    "README.md",
+];
 
 /// The modules `import "wasm-sse"` loads, besides the snippets (the size budget's scope).
 const MAIN_ENTRY: [&str; 3] = ["index.js", "wasm_sse.js", "wasm_sse_bg.wasm.js"];
@@ -86,7 +92,10 @@ pub fn build() -> Result<PathBuf> {
     for file in TEMPLATE_FILES {
         copy(&template.join(file), &out.join(file))?;
     }
-    check_types_cover_glue(&read(&out.join("wasm_sse.d.ts"))?, &read(&out.join("index.d.ts"))?)?;
+    check_types_cover_glue(
+        &read(&out.join("wasm_sse.d.ts"))?,
+        &read(&out.join("index.d.ts"))?,
+    )?;
     for file in UNSHIPPED {
         let _ = fs::remove_file(out.join(file));
     }
@@ -123,9 +132,14 @@ fn check_types_cover_glue(generated: &str, written: &str) -> Result {
             && line.starts_with("    ")
             && member[name.len()..].starts_with(['(', ':', '?', '<']);
         if is_member
-            && ![format!(" {name}("), format!(" {name}:"), format!(" {name}?:"), format!(" {name}<")]
-                .iter()
-                .any(|declared| written.contains(declared.as_str()))
+            && ![
+                format!(" {name}("),
+                format!(" {name}:"),
+                format!(" {name}?:"),
+                format!(" {name}<"),
+            ]
+            .iter()
+            .any(|declared| written.contains(declared.as_str()))
         {
             missing.push(format!("{name} (of {})", block.trim_end_matches(" {")));
         }
@@ -161,7 +175,11 @@ fn remove_unimported_snippets(out: &Path) -> Result {
 /// is then what we measure. Types and JSDoc live in the `.d.ts` files.
 fn minify_js(out: &Path) -> Result {
     let esbuild = npm_bin("esbuild")?;
-    let mut files = vec![out.join("wasm_sse.js"), out.join("index.js"), out.join(REACT_ENTRY)];
+    let mut files = vec![
+        out.join("wasm_sse.js"),
+        out.join("index.js"),
+        out.join(REACT_ENTRY),
+    ];
     files.extend(files_under(&out.join("snippets")));
     for file in files
         .iter()
@@ -282,7 +300,10 @@ mod tests {
         assert_eq!(check_types_cover_glue(GENERATED, written), Ok(()));
         let error = check_types_cover_glue(GENERATED, &written.replace("closeReason", "other"))
             .unwrap_err();
-        assert!(error.ends_with("closeReason (of class SSEService)"), "{error}");
+        assert!(
+            error.ends_with("closeReason (of class SSEService)"),
+            "{error}"
+        );
     }
 
     #[test]
