@@ -1,7 +1,7 @@
 // The wasm-sse streaming chat demo. Plain ES module, no framework, no bundler.
 // Everything the server sends is inserted as text (textContent / text nodes), never as HTML.
 
-import init, { SSEService } from "./pkg/wasm_sse.js";
+import init, { SSEService } from "./pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("form");

@@ -1,18 +1,24 @@
-// The npm package's consumer tests, for `node --test` (run by `cargo xtask test`, which builds
-// pkg/, packs it, installs the tarball into vite-app/ and builds the app first):
-// - `npm pack --dry-run` in pkg/ lists only what a user needs;
-// - tsc type-checks types/check.ts against pkg/wasm_sse.d.ts, which has no `any`;
-// - the no-bundler page and the built Vite app run tests/npm/suite.js in headless Chromium,
-//   against the SSE test server at $SSE_SERVER_URL (which serves the repository root).
-// Each suite case is its own subtest, failing with the case's detail.
+// The npm package's consumer tests, for `node --test` (run by `cargo xtask test` and
+// `cargo xtask test-npm`, which build pkg/, pack it and install the tarball into apps/ first):
+// - `npm pack` lists only what a user needs, the .d.ts files have no `any`, and the main entry
+//   loads nothing of React;
+// - tsc --strict type-checks apps/types/ against the installed package under several tsconfigs;
+// - Node 20: apps/node/chat.test.mjs, the installed package imported with no set-up;
+// - in one headless Chromium: the behaviour suite (suite.js on suite-page/, over pkg/), then
+//   every consumer app (apps/: plain page, React + Vite, Vue + Vite, webpack; each bundled with
+//   no configuration, in dev and in build) must stream the chat answer exactly once, over one
+//   request, with no console error. Builds are served by the SSE test server at
+//   $SSE_SERVER_URL (which serves the repository root, under its strict CSP).
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
+import { expectedAnswer } from "./apps/answer.mjs";
+import { viteBuild, viteDev, webpackBuild, webpackDev } from "./bundlers.mjs";
 
 const run = promisify(execFile);
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -20,7 +26,10 @@ const pkg = here("../../pkg/");
 const server = process.env.SSE_SERVER_URL?.replace(/\/$/, "");
 
 /** What a user needs; npm always adds package.json and README.md. */
-const SHIPPED = ["README.md", "package.json", "wasm_sse.d.ts", "wasm_sse.js", "wasm_sse_bg.wasm"];
+const SHIPPED = [
+  "README.md", "index.d.ts", "index.js", "package.json", "react.d.ts", "react.js",
+  "wasm_sse.js", "wasm_sse_bg.wasm.js",
+];
 /** Debian's Chromium, kept quiet: the network here is closed. */
 const CHROMIUM = {
   executablePath: "/usr/bin/chromium",
@@ -30,6 +39,9 @@ const CHROMIUM = {
   ],
 };
 const SUITE_TIMEOUT_MS = 180_000;
+const CHAT_TIMEOUT_MS = 30_000;
+/** After the answer, long enough for a second connection to reach the server, if one were made. */
+const GRACE_MS = 400;
 
 test("npm pack --dry-run in pkg/ lists only what a user needs", async () => {
   const { stdout } = await run("npm", ["pack", "--dry-run", "--json"], { cwd: pkg });
@@ -40,72 +52,184 @@ test("npm pack --dry-run in pkg/ lists only what a user needs", async () => {
   assert.deepEqual(snippets.filter((f) => !f.endsWith(".js")), [], "only .js under snippets/");
 });
 
-test("tsc --noEmit type-checks types/check.ts against the .d.ts", async () => {
-  const tsc = here("node_modules/.bin/tsc");
-  const result = await run(tsc, ["--noEmit", "-p", here("types/tsconfig.json")]).catch((e) => e);
-  assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+test("the .d.ts files have no `any`", () => {
+  for (const file of ["index.d.ts", "react.d.ts"]) {
+    // Comments are documentation, not types: drop them before looking.
+    const dts = readFileSync(`${pkg}${file}`, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\/\/.*$/gm, "");
+    const lines = dts.split("\n").filter((line) => /\bany\b/.test(line)).map((l) => l.trim());
+    assert.deepEqual(lines, [], `lines of ${file} typed \`any\``);
+  }
 });
 
-test("pkg/wasm_sse.d.ts has no `any`", () => {
-  // Comments are documentation, not types: drop them before looking.
-  const dts = readFileSync(`${pkg}wasm_sse.d.ts`, "utf8")
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .replace(/\/\/.*$/gm, "");
-  const lines = dts.split("\n").filter((line) => /\bany\b/.test(line)).map((l) => l.trim());
-  assert.deepEqual(lines, [], "lines of the public surface typed `any`");
+test("the main entry loads nothing of React", () => {
+  for (const file of ["index.js", "wasm_sse.js"]) {
+    assert.doesNotMatch(readFileSync(`${pkg}${file}`, "utf8"), /react/i, file);
+  }
 });
+
+describe("tsc --strict, skipLibCheck false: apps/types/ against the installed .d.ts", { concurrency: true }, () => {
+  const tsc = here("node_modules/.bin/tsc");
+  for (const config of ["es2020", "es2022", "init"]) {
+    test(`tsconfig.${config}.json`, async () => {
+      const result = await run(tsc, ["-p", here(`apps/types/tsconfig.${config}.json`)]).catch((e) => e);
+      assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+    });
+  }
+});
+
+test("Node 20: apps/node/chat.test.mjs", async (t) => {
+  const result = await run("node", ["--test", "--test-reporter", "tap", "chat.test.mjs"], {
+    cwd: here("apps/node"),
+    // Without NODE_TEST_CONTEXT, which would make the inner runner report to this one, not as TAP.
+    env: { ...withoutTestContext(process.env), SSE_SERVER_URL: server },
+  }).catch((e) => e);
+  // Its cases and their outcome (a skip says why), shown under this test.
+  for (const line of String(result.stdout).split("\n").filter((l) => /^(not )?ok /.test(l))) {
+    t.diagnostic(`apps/node: ${line.replace(/^(not )?ok \d+ - /, (_, not) => (not ? "FAIL " : ""))}`);
+  }
+  assert.equal(result.code ?? 0, 0, `node --test failed:\n${result.stdout}${result.stderr}`);
+});
+
+function withoutTestContext({ NODE_TEST_CONTEXT, ...env }) {
+  return env;
+}
 
 describe("in headless Chromium", { concurrency: false }, () => {
   let browser;
+  let expected;
+  /** Whether the built glue has the closeReason getter (the lead's change, merged separately). */
+  const hasCloseReason = readFileSync(`${pkg}wasm_sse.js`, "utf8").includes("closeReason");
 
   before(async () => {
     assert.ok(server, "set SSE_SERVER_URL to the test server (serving the repository root)");
     browser = await chromium.launch(CHROMIUM);
+    expected = await expectedAnswer(server);
   });
 
   after(async () => {
     await browser?.close();
   });
 
-  /** Opens `path` on the server, waits for the suite, and makes each case a subtest. */
-  async function suite(t, path) {
-    // The server's pages carry `connect-src 'self'`, which would stop the CORS case's
-    // cross-origin request before it reaches the server.
-    const context = await browser.newContext({ bypassCSP: true });
+  /** A page in a fresh context, recording uncaught exceptions and console errors. */
+  async function open(options = {}) {
+    const context = await browser.newContext(options);
     const page = await context.newPage();
-    const uncaught = [];
-    const consoleErrors = [];
-    page.on("pageerror", (error) => uncaught.push(String(error?.stack ?? error)));
+    const problems = [];
+    page.on("pageerror", (error) => problems.push(`uncaught: ${error?.stack ?? error}`));
     page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
+      if (message.type() === "error") {
+        problems.push(`console.error: ${message.text()} (${message.location().url})`);
+      }
     });
+    return { page, problems, close: () => context.close() };
+  }
+
+  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", async (t) => {
+    // The suite's CORS case needs a cross-origin request, which the server's CSP would stop.
+    const { page, problems, close } = await open({ bypassCSP: true });
     let results;
     try {
-      const response = await page.goto(`${server}${path}`);
-      assert.equal(response?.status(), 200, `GET ${path}`);
+      const response = await page.goto(`${server}/tests/npm/suite-page/index.html`);
+      assert.equal(response?.status(), 200);
       await page.waitForFunction(() => window.__results, null, { timeout: SUITE_TIMEOUT_MS });
       results = await page.evaluate(() => window.__results);
     } catch (error) {
-      const seen = [...uncaught, ...consoleErrors].join("\n") || "nothing";
-      throw new Error(`${path}: no results (${error.message}); the page reported: ${seen}`);
+      throw new Error(`no results (${error.message}); the page reported: ${problems.join("\n") || "nothing"}`);
     } finally {
-      await context.close();
+      await close();
+    }
+    for (const result of results) {
+      if (result.skip) await t.test(result.name, { skip: result.skip });
+      else await t.test(result.name, () => assert.ok(result.ok, result.detail));
+    }
+  });
+
+  /**
+   * Opens the app at `url` (with the server and a fresh run id in the query), waits for its
+   * outcome, and checks it: the whole answer once, one request, no console error.
+   */
+  async function chat(url, { derivesCloseReason = false } = {}) {
+    const run = `app-${Math.random().toString(36).slice(2)}`;
+    const { page, problems, close } = await open();
+    let outcome;
+    try {
+      const response = await page.goto(`${url}?sse=${encodeURIComponent(server)}&run=${run}`);
+      assert.equal(response?.status(), 200, `GET ${url}`);
+      await page.waitForFunction(() => window.__chat, null, { timeout: CHAT_TIMEOUT_MS });
+      outcome = await page.evaluate(() => window.__chat);
+      await page.waitForTimeout(GRACE_MS);
+    } catch (error) {
+      throw new Error(`${url}: no outcome (${error.message}); the page reported: ${problems.join("\n") || "nothing"}`);
+    } finally {
+      await close();
+    }
+    assert.equal(outcome.error, undefined, "the app's error");
+    assert.deepEqual({ text: outcome.text, messages: outcome.messages }, expected, "the answer, exactly once");
+    // The apps that read sse.closeReason report undefined until the getter is built.
+    const reason = derivesCloseReason || hasCloseReason ? "completed" : undefined;
+    assert.equal(outcome.closeReason, reason, "closeReason");
+    const stats = await (await fetch(`${server}/stats/${run}`)).json();
+    assert.equal(stats.requests, 1, "requests the server saw");
+    assert.deepEqual(problems, [], "console errors and uncaught exceptions");
+  }
+
+  /** The useSSE cases of apps/vite-react (?case=hook), each a subtest. */
+  async function hookCases(t, url) {
+    const { page, problems, close } = await open();
+    let results;
+    try {
+      const run = `hook-${Math.random().toString(36).slice(2)}`;
+      await page.goto(`${url}?case=hook&sse=${encodeURIComponent(server)}&run=${run}`);
+      await page.waitForFunction(() => window.__hook, null, { timeout: SUITE_TIMEOUT_MS });
+      results = await page.evaluate(() => window.__hook);
+    } catch (error) {
+      throw new Error(`${url}: no results (${error.message}); the page reported: ${problems.join("\n") || "nothing"}`);
+    } finally {
+      await close();
     }
     for (const result of results) {
       await t.test(result.name, () => assert.ok(result.ok, result.detail));
     }
-    await t.test("no uncaught exception in the page", () => assert.deepEqual(uncaught, []));
+    await t.test("no console error", () => assert.deepEqual(problems, []));
   }
 
-  test("no-bundler page (<script type=\"module\"> importing /pkg/wasm_sse.js)", (t) =>
-    suite(t, "/tests/npm/plain/index.html"));
+  const built = (app, path) => `${server}/tests/npm/apps/${app}/${path}`;
 
-  test("Vite app (the npm pack tarball, installed and built with no plugins)", async (t) => {
-    const installed = here("vite-app/node_modules/wasm-sse/package.json");
-    assert.ok(existsSync(installed), "wasm-sse is installed in vite-app (cargo xtask test does it)");
-    const version = JSON.parse(readFileSync(`${pkg}package.json`, "utf8")).version;
-    assert.equal(JSON.parse(readFileSync(installed, "utf8")).version, version, "installed version");
-    assert.ok(existsSync(here("vite-app/dist/index.html")), "vite-app/dist is built");
-    await suite(t, "/tests/npm/vite-app/dist/index.html");
+  test("plain <script type=\"module\"> page (no bundler)", () => chat(built("plain", "index.html")));
+
+  for (const [app, title, options] of [
+    ["vite-react", "React 19 + StrictMode + useSSE", { derivesCloseReason: true }],
+    ["vue", "Vue 3 + a composable", { derivesCloseReason: true }],
+  ]) {
+    test(`Vite 7 dev server: ${title}`, async (t) => {
+      const dev = await viteDev(here(`apps/${app}`));
+      try {
+        await chat(dev.url, options);
+        if (app === "vite-react") await hookCases(t, dev.url);
+      } finally {
+        await dev.close();
+      }
+    });
+    test(`Vite 7 build: ${title}`, async (t) => {
+      await viteBuild(here(`apps/${app}`));
+      await chat(built(app, "dist/index.html"), options);
+      if (app === "vite-react") await hookCases(t, built(app, "dist/index.html"));
+    });
+  }
+
+  test("webpack 5 dev server", async () => {
+    const dev = await webpackDev(here("apps/webpack"));
+    try {
+      await chat(`${dev.url}index.html`);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  test("webpack 5 build", async () => {
+    await webpackBuild(here("apps/webpack"));
+    await chat(built("webpack", "index.html"));
   });
 });

@@ -521,15 +521,45 @@ const cases = [
   }],
 ];
 
+/** Thrown by a case that cannot run against this build: reported as skipped, with the reason. */
+class Skip extends Error {}
+
+/** `closeReason` comes from the lead's change to src/js (issue #10); skipped until it is built. */
+function closeReasonCase(SSEService) {
+  return ["closeReason: null before and while open; completed, disconnected (disconnect() and break), failed", async (t) => {
+    if (!("closeReason" in SSEService.prototype)) throw new Skip("this build has no closeReason getter yet");
+    const sse = t.service();
+    eq(sse.closeReason, null, "before the first connect");
+    let rec = recorder();
+    sse.connect(t.url("basic", t.run("reason-completed")), rec.options);
+    eq(sse.closeReason, null, "while connecting");
+    await waitUntil("complete", () => rec.log.includes("complete"));
+    eq(sse.closeReason, "completed", "after a completion");
+    rec = recorder();
+    sse.connect(t.url("endless", t.run("reason-disconnected")), rec.options);
+    await waitUntil("message 0", () => rec.log.includes("message 0 Hello"));
+    eq(sse.closeReason, null, "while open");
+    sse.disconnect();
+    eq(sse.closeReason, "disconnected", "after disconnect()");
+    for await (const data of sse.stream(t.url("endless", t.run("reason-break")))) {
+      if (data.index === 1) break;
+    }
+    eq(sse.closeReason, "disconnected", "after break in a stream() loop");
+    rec = recorder();
+    sse.connect(t.url("status/500", t.run("reason-failed")), rec.options);
+    await waitUntil("error", () => rec.log.some((e) => e.startsWith("error")));
+    eq(sse.closeReason, "failed", "after a failure");
+  }];
+}
+
 /** The `init()` case needs the package's default export, so it is built per run. */
 function initCase(init) {
-  return ["init() called again is fine: same exports, the wasm fetched once", async (t) => {
-    const [first, second] = [await init(), await init()];
-    ok(first === second, "init() returns the same exports each time");
-    ok(first.memory instanceof WebAssembly.Memory, "the exports have the wasm memory");
+  return ["init() called again is fine: the same promise, nothing fetched (the wasm is embedded)", async (t) => {
+    const [first, second] = [init(), init()];
+    ok(first === second, "init() returns the same promise each time");
+    eq(await first, undefined, "init() resolves to nothing");
     const wasm = performance.getEntriesByType("resource").filter((e) => /\.wasm(\?|$)/.test(e.name));
-    eq(wasm.map((e) => new URL(e.name).pathname.split("/").pop().replace(/-[\w-]+\.wasm$/, ".wasm")),
-      ["wasm_sse_bg.wasm"], "wasm fetches");
+    eq(wasm.map((e) => e.name), [], "wasm fetches");
     eq(t.service().readyState, 2, "a service still works");
   }];
 }
@@ -553,7 +583,7 @@ async function within(ms, promise) {
  */
 export async function runSuite(SSEService, base, init) {
   // init first: the resource timings it counts are capped (250 entries by default).
-  const all = init ? [initCase(init), ...cases] : cases;
+  const all = [...(init ? [initCase(init)] : []), ...cases, closeReasonCase(SSEService)];
   const results = [];
   for (const [name, body] of all) {
     const t = context(SSEService, base);
@@ -562,6 +592,10 @@ export async function runSuite(SSEService, base, init) {
       await within(CASE_TIMEOUT_MS, (async () => body(t))());
       result = { name, ok: true, detail: "" };
     } catch (error) {
+      if (error instanceof Skip) {
+        results.push({ name, ok: true, skip: error.message });
+        continue;
+      }
       result = { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
     } finally {
       t.cleanUp();

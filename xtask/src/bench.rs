@@ -22,7 +22,7 @@ use std::process::Command;
 use crate::pkg::{self, npm_bin};
 use crate::server;
 use crate::setup::WASM_TARGET;
-use crate::util::{self, files_under, gzipped, output, Result};
+use crate::util::{self, gzipped, output, Result};
 
 const USAGE: &str = "usage: cargo xtask bench [--smoke | --report]";
 
@@ -159,14 +159,8 @@ fn build_package(site: &Path) -> Result<Size> {
     let pkg_dir = pkg::build()?;
     let shipped = site.join("wasm-sse");
     copy_dir(&pkg_dir, &shipped)?;
-    let mut glue = gzipped(&shipped.join("wasm_sse.js"))?;
-    for file in files_under(&shipped.join("snippets")) {
-        glue += gzipped(&file)?;
-    }
-    let size = Size {
-        wasm: gzipped(&shipped.join("wasm_sse_bg.wasm"))?,
-        glue,
-    };
+    let (wasm, glue) = pkg::main_entry_size(&shipped)?;
+    let size = Size { wasm, glue };
 
     let wasm = release_wasm("wasm_sse");
     let named = site.join("wasm-sse-named");

@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod embed;
 mod example;
 mod npm_tests;
 mod pkg;
@@ -29,7 +30,9 @@ commands:
   pkg      build the npm package into pkg/ (wasm-bindgen, wasm-opt, package.json from pkg-template/)
   setup    install the wasm target, wasm-bindgen-cli, browsers and drivers (skips what is there)
   test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
-           [--browser chromium|firefox] [--skip-setup]";
+           [--browser chromium|firefox] [--skip-setup]
+  test-npm only the npm package's consumer tests (the `npm package` step of `test`): pkg,
+           npm pack, the apps of tests/npm/apps installed from the tarball, node --test";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match command {
         "setup" if rest.is_empty() => setup::run_setup().map(|()| true),
         "test" => test::run_test(rest),
+        "test-npm" if rest.is_empty() => npm_tests::run_alone().map(|()| true),
         // Planned: `pkg` (npm package), `demo` (serve the demo page), `bench`.
         "pkg" if rest.is_empty() => pkg::build().map(|_| true),
         "demo" => demo::run_demo(rest),

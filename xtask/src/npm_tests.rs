@@ -1,14 +1,24 @@
 //! The npm package's consumer tests (`tests/npm/`): build `pkg/`, pack it as a user would get
-//! it, install the tarball into the Vite app and build that, then `node --test
-//! tests/npm/run.mjs`: the `npm pack` file list, `tsc`, and the behaviour suite in headless
-//! Chromium on the no-bundler page and in the Vite app.
+//! it, install the tarball into `tests/npm/apps/` (whose apps share that `node_modules`), then
+//! `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc` under several tsconfigs, a
+//! Node consumer, and in one headless Chromium the behaviour suite and every consumer app
+//! (plain page, React + Vite, Vue + Vite, webpack; dev servers and builds).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
-use crate::pkg::{self, npm_bin};
+use crate::pkg;
+use crate::server;
 use crate::util::{self, Result};
+
+/// `cargo xtask test-npm`: the SSE test server serving the repository root, then [`run`].
+pub fn run_alone() -> Result {
+    let server = server::start_with(&[&util::root()])?;
+    println!("server at {} (log: {})", server.url, server.log.display());
+    run(&server.url)
+}
 
 /// Runs the tests against the SSE test server at `server_url`, which must serve the
 /// repository root (the pages live under `/tests/npm/`, the package under `/pkg/`).
@@ -17,32 +27,34 @@ pub fn run(server_url: &str) -> Result {
     let pkg_dir = pkg::build()?;
     let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
 
-    let app = root.join("tests/npm/vite-app");
-    // Start clean, so the app gets exactly this tarball and nothing left from an earlier run.
-    for stale in ["node_modules", "dist"] {
-        remove_dir(&app.join(stale))?;
+    let apps = root.join("tests/npm/apps");
+    // Start clean, so the apps get exactly this tarball (and no bundler cache of an older one)
+    // and nothing built by an earlier run.
+    remove_dir(&apps.join("node_modules"))?;
+    for app in ["vite-react", "vue", "webpack"] {
+        remove_dir(&apps.join(app).join("dist"))?;
     }
     util::run(
         Command::new("npm")
             .args(["install", "--no-save", "--no-package-lock"])
             .args(["--no-audit", "--no-fund", "--ignore-scripts"])
             .arg(&tarball)
-            .current_dir(&app),
-    )?;
-    util::run(
-        Command::new(npm_bin("vite")?)
-            .args(["build", "--base", "./", "--logLevel", "warn"])
-            .arg(&app)
-            .current_dir(&app),
+            .current_dir(&apps),
     )?;
 
+    let started = Instant::now();
     let mut node = Command::new("node");
     node.args(["--test", "--test-reporter", "spec"])
         .arg(root.join("tests/npm/run.mjs"))
         .env("SSE_SERVER_URL", server_url)
         .current_dir(&root);
     println!("SSE_SERVER_URL={server_url}");
-    util::run(&mut node)
+    let result = util::run(&mut node);
+    println!(
+        "npm consumer tests took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    result
 }
 
 /// `npm pack` of `pkg_dir` into `out_dir` (emptied first); returns the tarball's path.

@@ -1,19 +1,37 @@
 //! `cargo xtask pkg`: builds the npm package into `pkg/`: the library with its `js` feature,
-//! wasm-bindgen's `web` output, wasm-opt `-Oz`, and `package.json` + README from
-//! `pkg-template/`. Prints the gzipped size of what a user ships.
+//! wasm-bindgen's `web` output, wasm-opt `-Oz`, the wasm embedded in a JS module
+//! (`embed.rs`), and from `pkg-template/` the typed entry (`index.js`/`.d.ts`), the React hook
+//! (`react.js`/`.d.ts`), `package.json` and README. Prints the gzipped size of each file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::embed;
 use crate::setup::WASM_TARGET;
 use crate::util::{self, files_under, gzipped, run, Result};
 
 /// The size budget of wasm + JS glue, gzipped (issue: at most 20 KB).
 pub const SIZE_BUDGET: u64 = 20 * 1024;
 
-/// The files wasm-bindgen writes that a user does not need.
-const UNSHIPPED: [&str; 1] = ["wasm_sse_bg.wasm.d.ts"];
+/// The files wasm-bindgen writes that a user does not need (the glue's types are replaced by
+/// the hand-written `index.d.ts`; the wasm is shipped inside `wasm_sse_bg.wasm.js`).
+const UNSHIPPED: [&str; 3] = ["wasm_sse_bg.wasm.d.ts", "wasm_sse.d.ts", "wasm_sse_bg.wasm"];
+
+/// Copied from `pkg-template/`: the typed entry, the React hook, the README.
+const TEMPLATE_FILES: [&str; 5] = [
+    "index.js",
+    "index.d.ts",
+    "react.js",
+    "react.d.ts",
+    "README.md",
+];
+
+/// The modules `import "wasm-sse"` loads, besides the snippets (the size budget's scope).
+const MAIN_ENTRY: [&str; 3] = ["index.js", "wasm_sse.js", "wasm_sse_bg.wasm.js"];
+
+/// Shipped, but loaded only by `import "wasm-sse/react"`.
+const REACT_ENTRY: &str = "react.js";
 
 /// Builds the package and returns its directory.
 pub fn build() -> Result<PathBuf> {
@@ -45,6 +63,8 @@ pub fn build() -> Result<PathBuf> {
         "wasm_sse",
         "--remove-name-section",
         "--remove-producers-section",
+        // No `new URL("wasm_sse_bg.wasm", import.meta.url)`: index.js passes the bytes.
+        "--omit-default-module-path",
     ])
     .arg(&wasm))?;
     let bg = out.join("wasm_sse_bg.wasm");
@@ -67,19 +87,71 @@ pub fn build() -> Result<PathBuf> {
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
+    embed::wasm_as_js_module(&bg, &out.join("wasm_sse_bg.wasm.js"))?;
+    let template = root.join("pkg-template");
+    for file in TEMPLATE_FILES {
+        copy(&template.join(file), &out.join(file))?;
+    }
+    check_types_cover_glue(
+        &read(&out.join("wasm_sse.d.ts"))?,
+        &read(&out.join("index.d.ts"))?,
+    )?;
     for file in UNSHIPPED {
         let _ = fs::remove_file(out.join(file));
     }
     remove_unimported_snippets(&out)?;
     minify_js(&out)?;
     write_package_json(&root, &out)?;
-    copy(
-        &root.join("pkg-template").join("README.md"),
-        &out.join("README.md"),
-    )?;
-    strip_any(&out.join("wasm_sse.d.ts"))?;
     report_size(&out)?;
     Ok(out)
+}
+
+/// Every member of a class or interface in the glue's generated `.d.ts` (the Rust doc
+/// comments' API) must be declared in the hand-written `index.d.ts` too, so the two cannot
+/// drift apart. The raw wasm exports (`InitOutput`) are not the API.
+fn check_types_cover_glue(generated: &str, written: &str) -> Result {
+    let mut missing = Vec::new();
+    let mut block = "";
+    for line in generated.lines() {
+        if let Some(rest) = line.strip_prefix("export ") {
+            block = rest;
+            continue;
+        }
+        if line.starts_with('}') {
+            block = "";
+        }
+        if block.is_empty() || block.starts_with("interface InitOutput") {
+            continue;
+        }
+        let member = line.trim_start().trim_start_matches("readonly ");
+        let name: String = member
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let is_member = !name.is_empty()
+            && line.starts_with("    ")
+            && member[name.len()..].starts_with(['(', ':', '?', '<']);
+        if is_member
+            && ![
+                format!(" {name}("),
+                format!(" {name}:"),
+                format!(" {name}?:"),
+                format!(" {name}<"),
+            ]
+            .iter()
+            .any(|declared| written.contains(declared.as_str()))
+        {
+            missing.push(format!("{name} (of {})", block.trim_end_matches(" {")));
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "pkg-template/index.d.ts lacks what the glue declares: {}",
+            missing.join(", ")
+        ))
+    }
 }
 
 /// wasm-bindgen writes every `inline_js` snippet of the crate, even those the glue never imports
@@ -99,11 +171,15 @@ fn remove_unimported_snippets(out: &Path) -> Result {
     Ok(())
 }
 
-/// Minifies the JS glue and snippets in place (esbuild, ESM kept): what users ship is then
-/// what we measure. Types and JSDoc live in the `.d.ts`, which stays as generated.
+/// Minifies the JS (glue, snippets, entry, hook) in place (esbuild, ESM kept): what users ship
+/// is then what we measure. Types and JSDoc live in the `.d.ts` files.
 fn minify_js(out: &Path) -> Result {
     let esbuild = npm_bin("esbuild")?;
-    let mut files = vec![out.join("wasm_sse.js")];
+    let mut files = vec![
+        out.join("wasm_sse.js"),
+        out.join("index.js"),
+        out.join(REACT_ENTRY),
+    ];
     files.extend(files_under(&out.join("snippets")));
     for file in files
         .iter()
@@ -163,34 +239,41 @@ fn crate_version(manifest: &str) -> Result<String> {
         .ok_or_else(|| "[package] has no version".to_string())
 }
 
-/// wasm-bindgen types the raw exports of `InitOutput` as `any`; `unknown` keeps the public
-/// surface free of `any` without changing what is allowed.
-fn strip_any(dts: &Path) -> Result {
-    let text = read(dts)?;
-    let text = [": any,", ": any)", ": any;", "=> any"]
-        .iter()
-        .fold(text, |text, any| {
-            text.replace(any, &any.replace("any", "unknown"))
-        });
-    fs::write(dts, text).map_err(|e| format!("cannot write {}: {e}", dts.display()))
+/// Gzipped bytes of what `import "wasm-sse"` loads: (the wasm module, the rest of the JS).
+pub fn main_entry_size(out: &Path) -> Result<(u64, u64)> {
+    let wasm = gzipped(&out.join("wasm_sse_bg.wasm.js"))?;
+    let mut js = 0;
+    for file in MAIN_ENTRY.iter().filter(|f| **f != "wasm_sse_bg.wasm.js") {
+        js += gzipped(&out.join(file))?;
+    }
+    for snippet in files_under(&out.join("snippets")) {
+        js += gzipped(&snippet)?;
+    }
+    Ok((wasm, js))
 }
 
-/// Prints (and returns) the gzipped bytes of the wasm and of the JS glue.
+/// Prints the gzipped size of each shipped JS file and the budget's verdict for the main entry
+/// (what `import "wasm-sse"` loads); returns that total.
 pub fn report_size(out: &Path) -> Result<u64> {
-    let wasm = gzipped(&out.join("wasm_sse_bg.wasm"))?;
-    let mut glue = gzipped(&out.join("wasm_sse.js"))?;
-    for snippet in files_under(&out.join("snippets")) {
-        glue += gzipped(&snippet)?;
+    let mut files: Vec<PathBuf> = MAIN_ENTRY.iter().map(|f| out.join(f)).collect();
+    files.extend(files_under(&out.join("snippets")));
+    for file in &files {
+        let name = file.strip_prefix(out).unwrap_or(file).display();
+        println!("  {:>6} B gzipped  {name}", gzipped(file)?);
     }
-    let total = wasm + glue;
+    let (wasm, js) = main_entry_size(out)?;
+    let total = wasm + js;
     let verdict = if total <= SIZE_BUDGET {
         "within"
     } else {
         "OVER"
     };
     println!(
-        "package size: wasm {wasm} B + JS glue {glue} B = {total} B gzipped ({verdict} the {} B budget)",
-        SIZE_BUDGET
+        "package size (import \"wasm-sse\"): wasm module {wasm} B + other JS {js} B = {total} B gzipped ({verdict} the {SIZE_BUDGET} B budget)"
+    );
+    println!(
+        "  {:>6} B gzipped  {REACT_ENTRY} (only with import \"wasm-sse/react\")",
+        gzipped(&out.join(REACT_ENTRY))?
     );
     Ok(total)
 }
@@ -207,7 +290,21 @@ fn copy(from: &Path, to: &Path) -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::crate_version;
+    use super::{check_types_cover_glue, crate_version};
+
+    const GENERATED: &str = "export interface SSEReconnectInfo {\n    attempt: number;\n}\n\nexport class SSEService {\n    free(): void;\n    connect(url: string): void;\n    readonly closeReason: string;\n}\n\nexport interface InitOutput {\n    readonly memory: WebAssembly.Memory;\n}\n";
+
+    #[test]
+    fn the_written_types_must_declare_every_generated_member() {
+        let written = "interface SSEReconnectInfo {\n  attempt: number;\n}\nclass SSEService {\n  free(): void;\n  connect<T>(url: string): void;\n  readonly closeReason: X;\n}\n";
+        assert_eq!(check_types_cover_glue(GENERATED, written), Ok(()));
+        let error = check_types_cover_glue(GENERATED, &written.replace("closeReason", "other"))
+            .unwrap_err();
+        assert!(
+            error.ends_with("closeReason (of class SSEService)"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn reads_the_package_version_not_a_dependency_version() {

@@ -40,7 +40,7 @@ const ITEMS: &[Item] = &[
         install: |setup| setup.apt_install(&["firefox-esr"]),
     },
     Item {
-        name: "npm tooling (tests/npm: wasm-opt, vite, typescript, playwright-core)",
+        name: "npm tooling (tests/npm: wasm-opt, vite, webpack, react, vue, typescript, playwright-core)",
         check: check_npm_tooling,
         install: |_| {
             let dir = util::root().join("tests/npm");

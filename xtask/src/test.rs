@@ -180,10 +180,13 @@ pub fn run_test(args: &[String]) -> Result<bool> {
                 })?;
             }
         }
-        pipeline.step("npm package (vite, plain page, tsc)", || {
-            let server = server::start_with(&[&util::root()])?;
-            npm_tests::run(&server.url)
-        })?;
+        pipeline.step(
+            "npm package (consumer apps: vite, webpack, plain page, node, tsc)",
+            || {
+                let server = server::start_with(&[&util::root()])?;
+                npm_tests::run(&server.url)
+            },
+        )?;
         // Starts `cargo xtask demo --port 0` itself and drives Chromium through the page.
         pipeline.step("demo end-to-end (playwright)", || {
             run(std::process::Command::new("node")
