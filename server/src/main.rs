@@ -5,6 +5,7 @@
 mod bench;
 mod chat;
 mod cors;
+mod ctx;
 mod proxy;
 mod raw;
 mod request;
@@ -20,7 +21,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::routing::{get, on, MethodFilter};
+use axum::routing::{get, on, post, MethodFilter};
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
@@ -45,6 +46,8 @@ pub struct AppState {
     stats: Stats,
     /// Where static files come from, in lookup order (see `static_files`).
     mounts: Arc<Vec<Mount>>,
+    /// The chat's answers, kept for resuming (see `chat`).
+    answers: chat::Answers,
 }
 
 /// Parsed command line.
@@ -93,8 +96,11 @@ fn router(state: AppState) -> Router {
             "/sse/status/{code}",
             on(SCENARIO_METHODS, scenarios::status),
         )
+        // The GET chat under the scenarios' prefix (a static segment wins over `{scenario}`).
+        .route("/sse/chat", on(SCENARIO_METHODS, chat::alias))
         .route("/sse/{scenario}", on(SCENARIO_METHODS, scenarios::scenario))
-        .route("/api/chat", get(chat::handler))
+        .route("/api/chat", get(chat::get).post(chat::post))
+        .route("/v1/chat/completions", post(chat::completions))
         .merge(bench::routes())
         .fallback(static_files::serve)
         .with_state(state)
@@ -195,6 +201,7 @@ async fn run(options: Options) -> std::io::Result<()> {
     let state = AppState {
         stats: Stats::default(),
         mounts: Arc::new(mounts),
+        answers: chat::Answers::default(),
     };
     let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
     let address: SocketAddr = listener.local_addr()?;

@@ -59,7 +59,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::time::sleep;
 
-use crate::scenarios::Ctx;
+use crate::ctx::Ctx;
 use crate::stream::sse_response;
 
 /// Long enough for each write to reach the client as its own chunk.
