@@ -606,3 +606,77 @@ fn fetch_only_options_are_refused_with_event_source_and_a_get_body_is_refused() 
         "invalid options: a GET request cannot have a body"
     );
 }
+
+/// One chunk of an OpenAI-compatible chat completion stream.
+#[derive(serde::Deserialize)]
+struct Completion {
+    choices: Vec<Choice>,
+}
+
+#[derive(serde::Deserialize)]
+struct Choice {
+    delta: Delta,
+    finish_reason: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Delta {
+    content: Option<String>,
+}
+
+#[wasm_bindgen_test]
+async fn an_openai_compatible_stream_arrives_typed_and_ends_at_done() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let run = run_id("openai");
+    let answer = Rc::new(RefCell::new(String::new()));
+    let finish = Rc::new(RefCell::new(Vec::new()));
+    let log = Log::default();
+    let (text, reasons, done, errors) = (answer.clone(), finish.clone(), log.clone(), log.clone());
+    let body = r#"{"model":"demo","stream":true,"messages":[{"role":"user","content":"hi"}]}"#;
+    let mut sse = SseService::new();
+    sse.connect(
+        &format!("{SERVER}/v1/chat/completions?run={run}&delay=0"),
+        SseOptions::<Completion>::json()
+            .method("POST")
+            .header("Authorization", "Bearer demo-token")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .done_data("[DONE]")
+            .on_message(move |message| {
+                let choice = &message.data.choices[0];
+                text.borrow_mut()
+                    .push_str(choice.delta.content.as_deref().unwrap_or(""));
+                reasons.borrow_mut().push(choice.finish_reason.clone());
+            })
+            .on_complete(move || done.push("complete"))
+            .on_error(move |error| errors.push(format!("error {error}"))),
+    )
+    .unwrap();
+    log.wait_for("complete", 5000).await;
+    assert_eq!(log.entries(), ["complete"]);
+    let answer = answer.borrow();
+    assert!(
+        answer.starts_with("You asked: \u{201c}hi\u{201d}. This is turn 1"),
+        "{answer}"
+    );
+    let finish = finish.borrow();
+    assert_eq!(finish.last(), Some(&Some("stop".to_string())));
+    assert!(finish[..finish.len() - 1].iter().all(Option::is_none));
+    assert_eq!(sse.last_event_id(), "", "OpenAI streams carry no ids");
+    assert_eq!(stats(&run).await.requests, 1);
+
+    // Without the token: OpenAI's own error shape, as the body of a 401.
+    let log = Log::default();
+    sse.connect(
+        &format!("{SERVER}/v1/chat/completions?run={run}"),
+        fetched(&log).method("POST").body(body),
+    )
+    .unwrap();
+    log.wait_for("other", 5000).await;
+    let expected = FailReason::Http {
+        status: 401,
+        body: r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#.into(),
+    };
+    assert_eq!(sse.close_reason(), Some(CloseReason::Failed(expected)));
+}

@@ -88,15 +88,13 @@ impl JsSseService {
     /// going or before the first connect. Tells a `stream()` loop that completed from one that
     /// was ended by a disconnect.
     #[wasm_bindgen(getter, js_name = closeReason, unchecked_return_type = "\"completed\" | \"disconnected\" | \"failed\" | null")]
-    pub fn close_reason(&self) -> Option<String> {
-        self.service.close_reason().map(|reason| {
-            match reason {
-                crate::CloseReason::Completed => "completed",
-                crate::CloseReason::Disconnected => "disconnected",
-                _ => "failed",
-            }
-            .to_owned()
-        })
+    pub fn close_reason(&self) -> JsValue {
+        match self.service.close_reason() {
+            None => JsValue::NULL,
+            Some(crate::CloseReason::Completed) => "completed".into(),
+            Some(crate::CloseReason::Disconnected) => "disconnected".into(),
+            Some(_) => "failed".into(),
+        }
     }
 
     /// The last event id seen; `""` until an event with an id arrives.

@@ -519,6 +519,108 @@ const cases = [
     await sleep(GRACE_MS);
     await completed(t, { run, sse }, "3");
   }],
+
+  // The fetch transport: what EventSource cannot do.
+
+  ["fetch: a POST sends its method, headers (an async function) and body; onOpen gets the Response", async (t) => {
+    const body = JSON.stringify({ messages: [{ role: "user", content: "hi" }] });
+    const responses = [];
+    const { run, rec } = await recorded(t, "mirror", "", {
+      method: "POST",
+      headers: async () => ({ Authorization: "Bearer t0k", "X-Test": "yes", "Content-Type": "application/json" }),
+      body,
+      onOpen: (response) => responses.push(response),
+    });
+    eq(rec.log, ["message 0 POST", "message 1 Bearer t0k", "message 2 yes", `message 3 ${body}`, "complete"], "log");
+    ok(responses.length === 1 && responses[0] instanceof Response, "onOpen got a Response");
+    eq(responses[0].status, 200, "its status");
+    const seen = await t.stats(run);
+    eq([seen.requests, seen.methods, seen.bodies, seen.content_types], [1, ["POST"], [body], ["application/json"]], "what the server saw");
+  }],
+
+  ["fetch: a 401 fails once with its status and the API's own error body", async (t) => {
+    const run = t.run("auth");
+    const errors = [];
+    const sse = t.service();
+    sse.connect(t.url("auth", run), { headers: { Authorization: "Bearer wrong" }, onError: (e) => errors.push(e) });
+    await waitUntil("an error", () => errors.length > 0);
+    await sleep(GRACE_MS);
+    const [error] = errors;
+    eq(errorEntry(error), "error failed", "the error");
+    eq([error.status, error.body], [401, '{"error":{"message":"invalid token","type":"invalid_request_error"}}'], "status and body");
+    ok(error.message.includes("HTTP 401"), `message: ${error.message}`);
+    eq([errors.length, sse.readyState, sse.closeReason], [1, 2, "failed"], "one error, closed, failed");
+    eq((await t.stats(run)).requests, 1, "requests");
+  }],
+
+  ["fetch: a 503 is retried with its status and delay in onReconnecting, then streams", async (t) => {
+    const infos = [];
+    const { run, rec } = await recorded(t, "fail-then-ok", "fails=1&retry_after=0", (rec) => ({
+      transport: "fetch",
+      onReconnecting: (info) => { infos.push(info); rec.log.push("reconnecting"); },
+    }));
+    eq(rec.log, ["reconnecting", "open", ...HELLO_WORLD, "complete"], "log");
+    eq([infos[0].attempt, infos[0].status, typeof infos[0].delay], [1, 503, "number"], "the reconnect info");
+    eq((await t.stats(run)).requests, 2, "requests");
+  }],
+
+  ["fetch: a POST dropped mid-event resumes from Last-Event-ID, losing and repeating nothing", async (t) => {
+    const { run, rec } = await recorded(t, "resume", "cut=mid", { method: "POST", body: "prompt" }, "complete");
+    const messages = rec.log.filter((e) => e.startsWith("message"));
+    eq(messages, ["message 0 Hello", "message 1 ,", "message 2  world", "message 3 !", "message 4  How", "message 5  are"], "messages");
+    const seen = await t.stats(run);
+    eq([seen.methods, seen.bodies, seen.last_event_ids], [["POST", "POST"], ["prompt", "prompt"], ["", "3"]], "what the server saw");
+  }],
+
+  ["fetch: lastEventId is sent with the first request", async (t) => {
+    const run = t.run("resume-first");
+    const rec = recorder();
+    const sse = t.service();
+    sse.connect(t.url("resume", run, "mode=end"), { ...rec.options, lastEventId: "2" });
+    await waitUntil("message 2", () => rec.log.includes("message 2  world"));
+    eq((await t.stats(run)).last_event_ids[0], "2", "Last-Event-ID of the first request");
+  }],
+
+  ["fetch: an AbortSignal disconnects without onError; an aborted one never connects", async (t) => {
+    const controller = new AbortController();
+    const run = t.run("abort");
+    const rec = recorder();
+    const sse = t.service();
+    sse.connect(t.url("endless", run), { ...rec.options, signal: controller.signal });
+    await waitUntil("message 1", () => rec.log.includes("message 1 ,"));
+    controller.abort();
+    eq([sse.readyState, sse.closeReason], [2, "disconnected"], "after abort");
+    await t.waitForStats(run, "the client go", (seen) => seen.disconnects === 1);
+    eq(rec.log.filter((e) => e.startsWith("error")), [], "errors");
+    const again = t.run("aborted");
+    sse.connect(t.url("basic", again), { ...recorder().options, signal: controller.signal });
+    eq(sse.readyState, 2, "readyState with an aborted signal");
+    await sleep(GRACE_MS);
+    eq((await t.stats(again)).requests, 0, "requests");
+  }],
+
+  ["fetch: stream() over a POST yields the data and completes", async (t) => {
+    const run = t.run("mirror-stream");
+    const sse = t.service();
+    const { items, error } = await drain(sse.stream(t.url("mirror", run), { method: "POST", body: "b", isFinal: (d) => d.status === 1 }));
+    eq([items, error, sse.closeReason], [["0 POST", "1 ", "2 ", "3 b"], undefined, "completed"], "loop");
+  }],
+
+  ["fetch: options it needs, or that contradict, throw a TypeError naming them", (t) => {
+    const sse = t.service();
+    const message = (options) => {
+      const error = thrown(() => sse.connect(t.url("basic", t.run("bad")), options), JSON.stringify(options));
+      ok(error instanceof TypeError, `a TypeError for ${JSON.stringify(options)}`);
+      return error.message;
+    };
+    ok(message({ transport: "eventsource", method: "POST" }).includes("method needs the fetch transport"), "transport conflict");
+    ok(message({ body: "x" }).includes("body cannot be sent with a GET request"), "GET body");
+    ok(message({ transport: "websocket" }).includes("transport must be"), "bad transport");
+    ok(message({ idleTimeout: 0 }).includes("idleTimeout must be"), "bad idleTimeout");
+    ok(message({ reconnect: "sometimes" }).includes("reconnect must be"), "bad reconnect");
+    ok(message({ signal: {} }).includes("signal must be an AbortSignal"), "bad signal");
+    eq(sse.readyState, 2, "nothing connected");
+  }],
 ];
 
 /** Thrown by a case that cannot run against this build: reported as skipped, with the reason. */
