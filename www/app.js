@@ -388,7 +388,7 @@ function start(text) {
         const said = serverMessage(error.body);
         const reason = said ? `HTTP ${error.status}: ${said}` : `HTTP ${error.status}`;
         log("error", error.body ? `HTTP ${error.status} ${error.body.trim()}` : reason);
-        notice(a.view, "error", `The server refused the request (HTTP ${error.status}).`, said);
+        notice(a.view, "error", `The server answered with an error (HTTP ${error.status}).`, said);
         finish("failed", reason);
         return;
       }

@@ -467,6 +467,8 @@ test("a wrong token shows the server's own 401 message", { timeout: 60_000 }, as
   assertPost(turn.requests[0], { token: "not-the-token" });
   assert.ok(!turn.states.some((s) => s.startsWith("reconnecting")), "no retry");
   assert.equal(turn.excluded, true);
+  await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: path.join(path.dirname(SCREENSHOT), "demo-401.png") });
 });
 
 test("Stop disconnects mid-answer and the stopped turn is not kept", { timeout: 60_000 }, async () => {
@@ -538,7 +540,7 @@ test("at phone width nothing overflows and the controls stay reachable", { timeo
 });
 
 test("screenshot of a finished two-turn POST conversation", { timeout: 90_000 }, async () => {
-  const run = `${RUN}-shot`;
+  const run = "screenshot"; // a fresh server per test run: short, as it shows in the picture
   const shot = await newPage(
     { colorScheme: "light", deviceScaleFactor: 1, viewport: { width: 1200, height: 1200 } },
     run,
