@@ -1,5 +1,9 @@
 // The wasm-sse streaming chat demo. Plain ES module, no framework, no bundler.
 // Everything the server sends is inserted as text (textContent / text nodes), never as HTML.
+//
+// Two transports: fetch (default) POSTs the whole conversation as JSON to /api/chat with
+// `Authorization: Bearer <token>`; EventSource GETs /api/chat?q=<prompt> (a single turn, no
+// token). Only completed POST answers join the conversation history.
 
 import init, { SSEService } from "./pkg/index.js";
 
@@ -16,6 +20,9 @@ const badge = $("status");
 const badgeText = $("status-text");
 const logList = $("log-list");
 const logSummary = $("log-summary");
+const tokenInput = $("token");
+const newChat = $("new-chat");
+const transportRadios = [...document.querySelectorAll('input[name="transport"]')];
 const stat = {
   events: $("stat-events"),
   named: $("stat-named"),
@@ -29,7 +36,7 @@ const stat = {
 const SCENARIOS = {
   normal: {
     label: "Normal completion",
-    note: "The last chunk has status: 1; wasm-sse closes before the browser could reconnect.",
+    note: "The last chunk has status: 1; wasm-sse closes the stream right there.",
     options: {},
   },
   "done-event": {
@@ -44,12 +51,14 @@ const SCENARIOS = {
   },
   drop: {
     label: "Dropped connection",
-    note: "The server cuts the connection halfway; the browser resumes from Last-Event-ID.",
+    note: "The server cuts the connection halfway; the request is repeated with Last-Event-ID and the same answer goes on.",
+    post: "The server cuts the connection halfway; wasm-sse repeats the POST (same body, Last-Event-ID) and the server continues the same answer.",
     options: {},
   },
   error: {
     label: "Server error",
     note: "The server answers HTTP 500: one clear failure, no retry loop.",
+    post: "The server answers HTTP 500: wasm-sse retries twice (5xx may be transient), then fails with the status and body.",
     options: {},
   },
   "invalid-json": {
@@ -58,6 +67,29 @@ const SCENARIOS = {
     options: {},
   },
 };
+
+const TRANSPORT_NOTES = {
+  fetch: "fetch · POST sends the whole conversation and the token.",
+  eventsource: "EventSource · GET sends only this prompt (one turn, no token: EventSource cannot set headers).",
+};
+
+/** Failed reconnection attempts in a row before a POST gives up (a 500 is retried this often). */
+const POST_RETRIES = 2;
+
+/** `?run=` and `?delay=` of the page's own URL are passed on to the chat (tests use them). */
+const PASS_THROUGH = ["run", "delay"];
+const pageParams = new URLSearchParams(location.search);
+
+/** One id per page session (and per "New chat"): the server keeps each turn's answer under it. */
+function newConversationId() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+let conversationId = newConversationId();
+/** The finished turns, as the POST body's `messages`: `{ role: "user" | "assistant", content }`. */
+let history = [];
 
 /** The most log rows kept, so a long session stays light. */
 const MAX_LOG_ROWS = 400;
@@ -149,7 +181,7 @@ function tokensPerSecond(a) {
 
 // ---------------------------------------------------------------- a conversation turn
 
-function addTurn(text, scenarioKey) {
+function addTurn(text, scenarioKey, tags) {
   empty.hidden = true;
   const turn = el("article", "turn");
   const question = el("div", "question");
@@ -158,8 +190,9 @@ function addTurn(text, scenarioKey) {
   const answer = el("div", "answer");
   const label = el("p", "answer-label");
   label.append(el("span", "answer-name", "Assistant"));
+  for (const tag of tags) label.append(el("span", "tag", tag));
   if (scenarioKey !== "normal") {
-    label.append(el("span", "scenario-tag", SCENARIOS[scenarioKey].label));
+    label.append(el("span", "tag scenario-tag", SCENARIOS[scenarioKey].label));
   }
   const body = el("p", "answer-text");
   body.setAttribute("aria-live", "polite");
@@ -184,15 +217,54 @@ function notice(view, kind, title, detail) {
   view.answer.insertBefore(box, view.meta);
 }
 
+// ---------------------------------------------------------------- requests
+
+function transport() {
+  return transportRadios.find((radio) => radio.checked)?.value === "eventsource"
+    ? "eventsource"
+    : "fetch";
+}
+
+/** The chat URL's query: `extra` first, then the scenario, then what the page's URL passes on. */
+function chatUrl(extra, key) {
+  const query = new URLSearchParams(extra);
+  query.set("mode", key);
+  for (const name of PASS_THROUGH) {
+    const value = pageParams.get(name);
+    if (value !== null) query.set(name, value);
+  }
+  return `/api/chat?${query}`;
+}
+
+/** What a refused POST's body says: the `error.message` of the server's JSON, else the text. */
+function serverMessage(body) {
+  if (!body) return "";
+  try {
+    const parsed = JSON.parse(body);
+    const message = parsed?.error?.message;
+    if (typeof message === "string" && message) return message;
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.trim();
+}
+
 // ---------------------------------------------------------------- streaming
 
 function start(text) {
   const key = scenario.value in SCENARIOS ? scenario.value : "normal";
-  const view = addTurn(text, key);
+  const mode = transport();
+  const post = mode === "fetch";
+  const messages = post ? [...history, { role: "user", content: text }] : null;
+  const turnNumber = post ? messages.filter((m) => m.role === "user").length : 0;
+  const tags = post ? ["fetch · POST", `turn ${turnNumber}`] : ["EventSource · GET", "single turn"];
+  const view = addTurn(text, key, tags);
   clearLog();
   const a = {
     view,
     key,
+    post,
+    question: text,
     startedAt: performance.now(),
     firstTokenAt: null,
     lastTokenAt: null,
@@ -202,6 +274,7 @@ function start(text) {
     reconnects: 0,
     parseErrors: 0,
     lastId: "",
+    answer: "",
     finished: false,
   };
   current = a;
@@ -209,8 +282,32 @@ function start(text) {
   setStatus("connecting");
   main.scrollTop = main.scrollHeight;
 
-  const url = `/api/chat?q=${encodeURIComponent(text)}&mode=${encodeURIComponent(key)}`;
-  log("connect", `GET ${decodeURIComponent(url)}`);
+  const url = post ? chatUrl({}, key) : chatUrl({ q: text }, key);
+  let request = {};
+  if (post) {
+    const token = tokenInput.value.trim();
+    const body = JSON.stringify({ conversation: conversationId, messages });
+    request = {
+      transport: "fetch",
+      method: "POST",
+      // A function: called for each (re)connection, so a resumed POST carries it too.
+      headers: () => ({ Authorization: `Bearer ${token}`, "Content-Type": "application/json" }),
+      body,
+      maxReconnectAttempts: POST_RETRIES,
+    };
+    log("connect", `POST ${url}`);
+    const roles = messages.map((m) => m.role).join(", ");
+    log(
+      "request",
+      `Authorization: Bearer ${token || "(empty)"} · body: ${messages.length} message${
+        messages.length === 1 ? "" : "s"
+      } (${roles}), ${new TextEncoder().encode(body).length} bytes`,
+    );
+  } else {
+    request = { transport: "eventsource" };
+    // Readable in the log: `+` is a space in a query string.
+    log("connect", `GET ${decodeURIComponent(url.replace(/\+/g, " "))}`);
+  }
 
   const onToken = (data, event) => {
     if (a !== current) return;
@@ -224,6 +321,7 @@ function start(text) {
     a.lastTokenAt = now;
     if (data && typeof data.text === "string") {
       a.tokens += 1;
+      a.answer += data.text;
       a.view.textNode.appendData(data.text);
     }
     if (badge.dataset.state !== "streaming") setStatus("streaming");
@@ -232,11 +330,18 @@ function start(text) {
   };
 
   const options = {
+    ...request,
     isFinal: (d) => d !== null && typeof d === "object" && d.status === 1,
     ...SCENARIOS[key].options,
-    onOpen: () => {
+    onOpen: (response) => {
       if (a !== current) return;
-      log("open", "connection open");
+      const resumed = a.reconnects > 0 ? ", resuming" : "";
+      log(
+        "open",
+        response
+          ? `HTTP ${response.status} ${response.headers.get("content-type") || ""}${resumed}`.trim()
+          : `connection open${resumed}`,
+      );
       if (a.firstTokenAt === null || badge.dataset.state === "reconnecting") {
         setStatus(a.firstTokenAt === null ? "connecting" : "streaming");
       }
@@ -258,11 +363,14 @@ function start(text) {
       log("complete", completionNote(key));
       finish("done");
     },
-    onReconnecting: ({ attempt, lastEventId }) => {
+    onReconnecting: ({ attempt, lastEventId, delay, status }) => {
       if (a !== current) return;
       a.reconnects += 1;
-      log("reconnecting", `attempt ${attempt}, Last-Event-ID: ${lastEventId || "(none)"}`);
-      setStatus("reconnecting", `attempt ${attempt}`);
+      const details = [`attempt ${attempt}`];
+      if (typeof delay === "number") details.push(`in ${ms(delay)}`);
+      if (typeof status === "number") details.push(`after HTTP ${status}`);
+      log("reconnecting", `${details.join(" ")}, Last-Event-ID: ${lastEventId || "(none)"}`);
+      setStatus("reconnecting", details.join(" "));
       updateStats();
     },
     onError: (error) => {
@@ -273,6 +381,15 @@ function start(text) {
         log("parse-error", error.data ?? "");
         notice(a.view, "warning", "Skipped a chunk that is not valid JSON:", error.data ?? "");
         updateStats();
+        return;
+      }
+      if (typeof error.status === "number") {
+        // The server answered: show its status and its own words (the JSON's error.message).
+        const said = serverMessage(error.body);
+        const reason = said ? `HTTP ${error.status}: ${said}` : `HTTP ${error.status}`;
+        log("error", error.body ? `HTTP ${error.status} ${error.body.trim()}` : reason);
+        notice(a.view, "error", `The server answered with an error (HTTP ${error.status}).`, said);
+        finish("failed", reason);
         return;
       }
       const reason = String(error.message || "the connection failed").replace(
@@ -317,8 +434,21 @@ function finish(state, detail = "") {
   if (a.firstTokenAt !== null) parts.push(`first token ${ms(a.firstTokenAt - a.startedAt)}`);
   const rate = tokensPerSecond(a);
   if (rate !== null) parts.push(`${rate.toFixed(1)} tokens/s`);
-  if (a.reconnects) parts.push(`resumed after ${a.reconnects} reconnect${a.reconnects > 1 ? "s" : ""}`);
+  if (a.reconnects) {
+    const what = state === "done" ? "resumed after" : "after";
+    parts.push(`${what} ${a.reconnects} reconnect${a.reconnects > 1 ? "s" : ""}`);
+  }
   parts.push(`${((performance.now() - a.startedAt) / 1000).toFixed(1)} s`);
+  if (a.post) {
+    if (state === "done") {
+      // Only a whole answer joins the conversation; the next prompt sends it back.
+      history.push({ role: "user", content: a.question }, { role: "assistant", content: a.answer });
+      parts.push("kept in the conversation");
+    } else {
+      a.view.turn.classList.add("excluded");
+      parts.push("not kept: the next prompt does not send this turn");
+    }
+  }
   a.view.meta.replaceChildren(...[STATUS_TEXT[state], ...parts].map((part) => el("span", "", part)));
   if (a.tokens === 0) a.view.body.hidden = true;
   updateStats();
@@ -341,6 +471,9 @@ function setBusy(busy) {
   stop.disabled = !busy;
   send.disabled = busy || !sse;
   scenario.disabled = busy;
+  newChat.disabled = busy;
+  for (const radio of transportRadios) radio.disabled = busy;
+  tokenInput.disabled = busy || transport() !== "fetch";
   if (focusWasOnButton && document.activeElement !== prompt) {
     (busy ? stop : prompt).focus();
   }
@@ -374,11 +507,28 @@ document.addEventListener("keydown", (event) => {
 
 stop.addEventListener("click", stopStreaming);
 
-function showScenarioNote() {
-  $("scenario-note").textContent = (SCENARIOS[scenario.value] ?? SCENARIOS.normal).note;
+function showNotes() {
+  const mode = transport();
+  const entry = SCENARIOS[scenario.value] ?? SCENARIOS.normal;
+  $("transport-note").textContent = TRANSPORT_NOTES[mode];
+  $("scenario-note").textContent = (mode === "fetch" && entry.post) || entry.note;
+  tokenInput.disabled = Boolean(current) || mode !== "fetch";
+  document.body.dataset.transport = mode;
 }
-scenario.addEventListener("change", showScenarioNote);
-showScenarioNote();
+scenario.addEventListener("change", showNotes);
+for (const radio of transportRadios) radio.addEventListener("change", showNotes);
+showNotes();
+
+newChat.addEventListener("click", () => {
+  if (current) return;
+  conversationId = newConversationId();
+  history = [];
+  for (const turn of thread.querySelectorAll(".turn")) turn.remove();
+  empty.hidden = false;
+  clearLog();
+  setStatus(sse ? "ready" : "loading");
+  prompt.focus();
+});
 
 for (const chip of document.querySelectorAll(".chip")) {
   chip.addEventListener("click", () => {

@@ -1,5 +1,8 @@
 // End-to-end test of the www demo: starts `cargo xtask demo --port 0` (the README's first
-// command), drives Debian's Chromium with playwright-core, and checks the streamed answers.
+// command), drives Debian's Chromium with playwright-core, and checks the streamed answers of
+// the POST chat (fetch transport: history in the body, bearer token) in every scenario, and the
+// EventSource/GET one. The page passes its own `?run=` to the chat, so `/stats/{run}` shows
+// what the server received (methods, bodies, Authorization, Last-Event-ID).
 //
 //   node --test tests/e2e/demo.test.mjs                      (from the workspace root)
 //   UPDATE_SCREENSHOT=1 node --test tests/e2e/demo.test.mjs  (also rewrites docs/demo.png)
@@ -33,9 +36,13 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 const START_TIMEOUT_MS = Number(process.env.DEMO_START_TIMEOUT_MS || 600_000);
-/** One answer takes about 4 s (67 tokens, 60 ms apart); the dropped one about 5 s. */
+/** One answer takes about 5 s (~80 tokens, 60 ms apart); the dropped one about 6 s. */
 const ANSWER_TIMEOUT_MS = 30_000;
 const PROMPT = "How does SSE stream a chat answer?";
+const FOLLOW_UP = "And what happens when the connection drops?";
+const TOKEN = "demo-token";
+/** The page's POST retries (a 500 is retried this often before it fails). */
+const POST_RETRIES = 2;
 const SCREENSHOT = path.join(root, "target", "e2e", "demo.png");
 const README_SCREENSHOT = path.join(root, "docs", "demo.png");
 
@@ -44,9 +51,14 @@ let demoStderr = "";
 let base; // http://127.0.0.1:PORT/
 let browser;
 let page;
-let expected; // { text, tokens }: the answer, fetched without the browser
+let expectedGet; // { text, tokens }: the GET answer to PROMPT, fetched without the browser
+/** The run id the main page passes to the chat (`?run=`). */
+const RUN = `e2e-demo-${process.pid}-${Date.now()}`;
+/** Completed POST turns on the main page: each POST body must carry 2 × kept + 1 messages. */
+let kept = 0;
 const cspViolations = [];
 const pageErrors = [];
+const consoleErrors = [];
 
 // ------------------------------------------------------------------ the demo process
 
@@ -131,14 +143,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ------------------------------------------------------------------ helpers
 
-/** The answer as the server streams it, read with plain fetch (no browser, no delay). */
-async function fetchAnswer(prompt) {
-  const response = await fetch(`${base}api/chat?q=${encodeURIComponent(prompt)}&delay=0`);
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get("content-type"), /^text\/event-stream/);
-  const chunks = (await response.text())
+/** Reads an SSE body of JSON chunks (`data:` lines; `[DONE]` skipped) and checks its shape. */
+function answerOf(sse) {
+  const chunks = sse
     .split("\n")
-    .filter((line) => line.startsWith("data: "))
+    .filter((line) => line.startsWith("data: ") && line !== "data: [DONE]")
     .map((line) => JSON.parse(line.slice("data: ".length)));
   assert.ok(chunks.length > 10, "the answer has many tokens");
   assert.equal(chunks.at(-1).status, 1, "the last chunk has status 1");
@@ -147,11 +156,53 @@ async function fetchAnswer(prompt) {
   return { text: chunks.map((chunk) => chunk.text).join(""), tokens: chunks.length };
 }
 
+/** The GET answer as the server streams it, read with plain fetch (no browser, no delay). */
+async function fetchAnswer(prompt) {
+  const response = await fetch(`${base}api/chat?q=${encodeURIComponent(prompt)}&delay=0`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type"), /^text\/event-stream/);
+  return answerOf(await response.text());
+}
+
+let expectedCount = 0;
+
+/**
+ * The uninterrupted answer to a POST body the server saw: the same messages POSTed again
+ * under another conversation id, in normal mode, without delay.
+ */
+async function expectedFor(body) {
+  const { messages } = JSON.parse(body);
+  expectedCount += 1;
+  const response = await fetch(`${base}api/chat?mode=normal&delay=0`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ conversation: `${RUN}-expected-${expectedCount}`, messages }),
+  });
+  assert.equal(response.status, 200);
+  return answerOf(await response.text());
+}
+
+/** What the server saw for a run: one entry per request, in order. */
+async function stats(run) {
+  const response = await fetch(`${base}stats/${encodeURIComponent(run)}`);
+  assert.equal(response.status, 200);
+  const all = await response.json();
+  return all.methods.map((method, i) => ({
+    method,
+    body: all.bodies[i],
+    authorization: all.authorizations[i],
+    contentType: all.content_types[i],
+    hasLastEventId: all.has_last_event_id[i],
+    lastEventId: all.last_event_ids[i],
+  }));
+}
+
 /** A page that records CSP violations, page errors and every state of the status badge. */
-async function newPage(options = {}) {
+async function newPage(options = {}, run = RUN) {
   const p = await browser.newPage({ viewport: { width: 1200, height: 800 }, ...options });
   p.on("console", (message) => {
     if (/content security policy/i.test(message.text())) cspViolations.push(message.text());
+    if (message.type() === "error") consoleErrors.push(message.text());
   });
   p.on("pageerror", (error) => pageErrors.push(String(error)));
   await p.addInitScript(() => {
@@ -168,13 +219,17 @@ async function newPage(options = {}) {
       }).observe(badge, { attributes: true, childList: true, subtree: true, characterData: true });
     });
   });
-  await p.goto(base);
+  await p.goto(`${base}?run=${encodeURIComponent(run)}`);
   await p.waitForSelector('#status[data-state="ready"]', { timeout: 20_000 });
   return p;
 }
 
-/** Picks a scenario, types the prompt, presses Enter and waits until the answer settles. */
-async function ask(p, scenario, prompt = PROMPT) {
+/**
+ * Picks a scenario, types the prompt, presses Enter and waits until the answer settles.
+ * Returns what the last turn shows and the requests the server saw for it.
+ */
+async function ask(p, scenario, prompt = PROMPT, run = RUN) {
+  const before = (await stats(run)).length;
   await p.selectOption("#scenario", scenario);
   await p.evaluate(() => {
     window.__states = [];
@@ -185,7 +240,9 @@ async function ask(p, scenario, prompt = PROMPT) {
   await p.waitForSelector('#status:is([data-state="done"], [data-state="failed"], [data-state="stopped"])', {
     timeout: ANSWER_TIMEOUT_MS,
   });
-  return lastTurn(p);
+  const turn = await lastTurn(p);
+  turn.requests = (await stats(run)).slice(before);
+  return turn;
 }
 
 /** What the last answer shows. */
@@ -199,6 +256,9 @@ async function lastTurn(p) {
       state: badge.dataset.state,
       badge: badge.textContent.trim(),
       turnState: turn.dataset.state,
+      excluded: turn.classList.contains("excluded"),
+      tags: [...turn.querySelectorAll(".tag")].map((t) => t.textContent),
+      meta: turn.querySelector(".answer-meta").textContent,
       question: turn.querySelector(".question-text").textContent,
       text: turn.querySelector(".answer-text").textContent,
       errors: [...turn.querySelectorAll(".notice.error")].map((n) => n.textContent),
@@ -213,22 +273,40 @@ async function lastTurn(p) {
         rate: document.getElementById("stat-rate").textContent,
       },
       logKinds: [...document.querySelectorAll("#log-list .log-kind")].map((k) => k.textContent),
+      logData: [...document.querySelectorAll("#log-list .log-data")].map((k) => k.textContent),
     };
   });
 }
 
-/** No CSP violation (event or console message) and no uncaught error in the page so far. */
+/** The one POST a turn made: with the token, JSON, and the history the page has kept so far. */
+function assertPost(request, { token = TOKEN, prompt = PROMPT } = {}) {
+  assert.equal(request.method, "POST");
+  assert.equal(request.authorization, `Bearer ${token}`);
+  assert.match(request.contentType, /^application\/json/);
+  const body = JSON.parse(request.body);
+  assert.equal(typeof body.conversation, "string");
+  assert.ok(body.conversation.length >= 16, "a conversation id per page session");
+  assert.equal(body.messages.length, 2 * kept + 1, "the completed turns and the new prompt");
+  body.messages.forEach((m, i) => assert.equal(m.role, i % 2 === 0 ? "user" : "assistant"));
+  assert.deepEqual(body.messages.at(-1), { role: "user", content: prompt });
+  return body;
+}
+
+/** No CSP violation (event or console message), no console error and no uncaught error so far. */
 async function assertClean(p) {
   const seen = await p.evaluate(() => window.__csp);
   assert.deepEqual([...seen, ...cspViolations], [], "no Content-Security-Policy violations");
   assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
+  // The browser logs refused responses (401, 500) as console errors on its own: not the page's.
+  const own = consoleErrors.filter((text) => !/Failed to load resource/.test(text));
+  assert.deepEqual(own, [], "no console errors");
 }
 
 // ------------------------------------------------------------------ the tests
 
 before(async () => {
   base = await startDemo();
-  expected = await fetchAnswer(PROMPT);
+  expectedGet = await fetchAnswer(PROMPT);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await newPage({ colorScheme: "light" });
 });
@@ -246,17 +324,28 @@ test("the page is served with a strict CSP and loads without violations", async 
   assert.doesNotMatch(csp, /unsafe-inline/);
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   assert.equal(await page.textContent("#status-text"), "Ready");
+  // fetch/POST is the default transport, and the token is prefilled.
+  assert.equal(await page.isChecked('input[name="transport"][value="fetch"]'), true);
+  assert.equal(await page.inputValue("#token"), TOKEN);
   await assertClean(page);
 });
 
-test("a prompt and Enter stream the answer token by token until done", { timeout: 60_000 }, async () => {
+test("a prompt and Enter POST the conversation and stream the answer until done", { timeout: 60_000 }, async () => {
   const turn = await ask(page, "normal");
   assert.equal(turn.state, "done", `badge: ${turn.badge}`);
   assert.equal(turn.badge, "Done");
   assert.equal(turn.question, PROMPT);
   assert.deepEqual(turn.errors, []);
   assert.equal(turn.alerts, 0, "no error is shown");
+  assert.equal(turn.requests.length, 1);
+  const body = assertPost(turn.requests[0]);
+  assert.deepEqual(body.messages, [{ role: "user", content: PROMPT }]);
+  const expected = await expectedFor(turn.requests[0].body);
   assert.equal(turn.text, expected.text);
+  assert.match(turn.text, /This is turn 1 of our conversation/);
+  assert.deepEqual(turn.tags, ["fetch · POST", "turn 1"]);
+  assert.equal(turn.excluded, false);
+  assert.match(turn.meta, /kept in the conversation/);
   // It streamed: the badge went through connecting and streaming before done.
   const states = turn.states.map((s) => s.split("|")[0]);
   assert.deepEqual(states, ["connecting", "streaming", "done"]);
@@ -264,12 +353,49 @@ test("a prompt and Enter stream the answer token by token until done", { timeout
   assert.equal(turn.stats.lastId, String(expected.tokens));
   assert.match(turn.stats.ttft, /^\d+ ms$/);
   assert.match(turn.stats.rate, /^\d+(\.\d)?$/);
+  assert.ok(turn.logKinds.includes("request"));
   assert.ok(turn.logKinds.includes("complete"));
+  assert.ok(turn.logData.some((d) => /^HTTP 200 text\/event-stream/.test(d)), "onOpen got the Response");
+  kept += 1;
 });
 
-test("a dropped connection resumes from Last-Event-ID without losing or repeating a token", { timeout: 60_000 }, async () => {
+test("a second turn sends the whole history and its answer says turn 2", { timeout: 60_000 }, async () => {
+  const first = await page.evaluate(() => document.querySelector(".turn .answer-text").textContent);
+  const conversation = JSON.parse((await stats(RUN))[0].body).conversation;
+  const turn = await ask(page, "normal", FOLLOW_UP);
+  assert.equal(turn.state, "done", `badge: ${turn.badge}`);
+  assert.equal(turn.turns, 2);
+  assert.equal(turn.requests.length, 1);
+  const body = assertPost(turn.requests[0], { prompt: FOLLOW_UP });
+  assert.equal(body.conversation, conversation, "the same conversation id");
+  assert.deepEqual(body.messages, [
+    { role: "user", content: PROMPT },
+    { role: "assistant", content: first },
+    { role: "user", content: FOLLOW_UP },
+  ]);
+  assert.match(turn.text, /This is turn 2 of our conversation, and your request carried all of it \(3 messages\)/);
+  assert.equal(turn.text, (await expectedFor(turn.requests[0].body)).text);
+  assert.deepEqual(turn.tags, ["fetch · POST", "turn 2"]);
+  kept += 1;
+});
+
+test("a dropped POST resumes from Last-Event-ID without losing or repeating a token", { timeout: 60_000 }, async () => {
   const turn = await ask(page, "drop");
   assert.equal(turn.state, "done", `badge: ${turn.badge}`);
+  // Exactly two requests: the cut one and the repeat, same body, the second with Last-Event-ID.
+  assert.equal(turn.requests.length, 2, JSON.stringify(turn.requests));
+  const [cut, resumed] = turn.requests;
+  assertPost(cut);
+  assertPost(resumed);
+  assert.equal(resumed.body, cut.body, "the same body");
+  assert.equal(cut.hasLastEventId, false);
+  assert.equal(resumed.hasLastEventId, true);
+  const expected = await expectedFor(cut.body);
+  const resumedFrom = Number(resumed.lastEventId);
+  assert.ok(
+    Number.isInteger(resumedFrom) && resumedFrom > 0 && resumedFrom < expected.tokens,
+    `Last-Event-ID is a token id mid-answer: ${resumed.lastEventId}`,
+  );
   assert.equal(turn.text, expected.text, "the same text as the uninterrupted answer");
   assert.ok(
     turn.states.some((s) => s.startsWith("reconnecting|") && /attempt 1/.test(s)),
@@ -278,40 +404,75 @@ test("a dropped connection resumes from Last-Event-ID without losing or repeatin
   assert.equal(turn.stats.reconnects, "1");
   assert.ok(turn.logKinds.includes("reconnecting"));
   assert.equal(turn.stats.events, String(expected.tokens), "each token arrived once");
+  assert.equal(turn.stats.lastId, String(expected.tokens));
   assert.equal(turn.alerts, 0);
+  kept += 1;
 });
 
-test("a server error is shown as a failure with its reason", { timeout: 60_000 }, async () => {
-  const turn = await ask(page, "error");
-  assert.equal(turn.state, "failed");
-  assert.match(turn.badge, /^Failed: .*refused/);
-  assert.equal(turn.errors.length, 1);
-  assert.match(turn.errors[0], /The stream failed\..*refused/);
-  assert.equal(turn.text, "");
-  assert.ok(!turn.states.some((s) => s.startsWith("reconnecting")), "no retry loop");
-});
-
-test("a named done event and a [DONE] sentinel complete the same answer", { timeout: 60_000 }, async () => {
+test("a named done event and a [DONE] sentinel complete the answer", { timeout: 60_000 }, async () => {
   for (const scenario of ["done-event", "sentinel"]) {
     const turn = await ask(page, scenario);
     assert.equal(turn.state, "done", `${scenario}: ${turn.badge}`);
-    assert.equal(turn.text, expected.text, scenario);
+    assert.equal(turn.requests.length, 1, scenario);
+    assertPost(turn.requests[0]);
+    assert.equal(turn.text, (await expectedFor(turn.requests[0].body)).text, scenario);
     assert.equal(turn.alerts, 0, scenario);
+    assert.ok(turn.logKinds.includes("complete"), scenario);
+    if (scenario === "done-event") {
+      assert.ok(turn.logKinds.includes("token") && turn.logKinds.includes("done"));
+    }
+    kept += 1;
   }
-  const kinds = (await lastTurn(page)).logKinds;
-  assert.ok(kinds.includes("complete"));
 });
 
 test("invalid JSON mid-stream is reported and the stream goes on", { timeout: 60_000 }, async () => {
   const turn = await ask(page, "invalid-json");
   assert.equal(turn.state, "done", turn.badge);
-  assert.equal(turn.text, expected.text);
+  assertPost(turn.requests[0]);
+  assert.equal(turn.text, (await expectedFor(turn.requests[0].body)).text);
   assert.equal(turn.warnings.length, 1);
   assert.match(turn.warnings[0], /not valid JSON.*oops/);
   assert.ok(turn.logKinds.includes("parse-error"));
+  kept += 1;
 });
 
-test("Stop disconnects mid-answer", { timeout: 60_000 }, async () => {
+test("an HTTP 500 is shown with its status and body, after a bounded retry", { timeout: 60_000 }, async () => {
+  const turn = await ask(page, "error");
+  assert.equal(turn.state, "failed");
+  assert.equal(turn.badge, "Failed: HTTP 500: the assistant is unavailable");
+  assert.equal(turn.errors.length, 1);
+  assert.match(turn.errors[0], /HTTP 500.*the assistant is unavailable/);
+  assert.equal(turn.text, "");
+  assert.equal(turn.requests.length, 1 + POST_RETRIES, "the first request and the retries");
+  turn.requests.forEach((request) => assertPost(request));
+  const retries = turn.states.filter((s) => s.startsWith("reconnecting|"));
+  assert.equal(retries.length, POST_RETRIES, turn.states.join(", "));
+  assert.match(retries[0], /attempt 1 in \d+ ms after HTTP 500/);
+  // A failed answer does not join the conversation (`kept` stays).
+  assert.equal(turn.excluded, true);
+  assert.match(turn.meta, /not kept/);
+});
+
+test("a wrong token shows the server's own 401 message", { timeout: 60_000 }, async () => {
+  await page.fill("#token", "not-the-token");
+  const turn = await ask(page, "normal");
+  await page.fill("#token", TOKEN);
+  assert.equal(turn.state, "failed");
+  assert.equal(turn.badge, "Failed: HTTP 401: invalid token: the demo accepts Bearer demo-token");
+  assert.equal(turn.errors.length, 1);
+  assert.match(turn.errors[0], /HTTP 401/);
+  assert.match(turn.errors[0], /invalid token: the demo accepts Bearer demo-token/);
+  assert.doesNotMatch(turn.errors[0], /invalid_request_error/, "the message, not the raw JSON");
+  assert.equal(turn.requests.length, 1, "a 401 is not retried");
+  assertPost(turn.requests[0], { token: "not-the-token" });
+  assert.ok(!turn.states.some((s) => s.startsWith("reconnecting")), "no retry");
+  assert.equal(turn.excluded, true);
+  await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: path.join(path.dirname(SCREENSHOT), "demo-401.png") });
+});
+
+test("Stop disconnects mid-answer and the stopped turn is not kept", { timeout: 60_000 }, async () => {
+  const before = (await stats(RUN)).length;
   await page.selectOption("#scenario", "normal");
   await page.fill("#prompt", PROMPT);
   await page.keyboard.press("Enter");
@@ -320,20 +481,82 @@ test("Stop disconnects mid-answer", { timeout: 60_000 }, async () => {
   const turn = await lastTurn(page);
   assert.equal(turn.state, "stopped");
   assert.equal(turn.badge, "Stopped");
+  const requests = (await stats(RUN)).slice(before);
+  assert.equal(requests.length, 1);
+  assertPost(requests[0]);
+  const expected = await expectedFor(requests[0].body);
   assert.ok(expected.text.startsWith(turn.text) && turn.text.length < expected.text.length);
   // Nothing more arrives after Stop.
   await sleep(500);
   assert.equal((await lastTurn(page)).text, turn.text);
   assert.equal(turn.alerts, 0);
+  assert.equal(turn.excluded, true);
   await assertClean(page);
 });
 
-test("screenshot of a completed answer", { timeout: 60_000 }, async () => {
-  const shot = await newPage({ colorScheme: "light", deviceScaleFactor: 1 });
-  const turn = await ask(shot, "normal");
-  assert.equal(turn.state, "done");
-  assert.equal(turn.text, expected.text);
+test("Esc stops too", { timeout: 60_000 }, async () => {
+  await page.fill("#prompt", PROMPT);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('#status[data-state="streaming"]');
+  await page.keyboard.press("Escape");
+  const turn = await lastTurn(page);
+  assert.equal(turn.state, "stopped");
+  assert.ok(turn.logKinds.includes("disconnect"));
+});
+
+test("the transport switch streams the single-turn GET over EventSource", { timeout: 60_000 }, async () => {
+  await page.check('input[name="transport"][value="eventsource"]');
+  assert.equal(await page.isDisabled("#token"), true, "EventSource cannot send the token");
+  const turn = await ask(page, "normal");
+  assert.equal(turn.state, "done", `badge: ${turn.badge}`);
+  assert.equal(turn.requests.length, 1);
+  assert.equal(turn.requests[0].method, "GET");
+  assert.equal(turn.requests[0].authorization, "");
+  assert.equal(turn.text, expectedGet.text);
+  assert.deepEqual(turn.tags, ["EventSource · GET", "single turn"]);
+  assert.ok(turn.logData.some((d) => d.startsWith(`GET /api/chat?q=${PROMPT}`)));
+  assert.equal(turn.stats.events, String(expectedGet.tokens));
+
+  // Back to POST: the GET turn did not join the history either.
+  await page.check('input[name="transport"][value="fetch"]');
+  assert.equal(await page.isDisabled("#token"), false);
+  await assertClean(page);
+});
+
+test("at phone width nothing overflows and the controls stay reachable", { timeout: 60_000 }, async () => {
+  const phone = await newPage({ viewport: { width: 375, height: 740 }, colorScheme: "dark" }, `${RUN}-phone`);
+  const overflow = await phone.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.equal(overflow, 0, "no horizontal scroll");
+  for (const selector of ["#token", "#send", "#scenario", 'input[value="eventsource"]']) {
+    const box = await phone.locator(selector).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${selector} is on screen`);
+  }
+  await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+  await phone.screenshot({ path: path.join(path.dirname(SCREENSHOT), "demo-phone-dark.png") });
+  await assertClean(phone);
+  await phone.close();
+});
+
+test("screenshot of a finished two-turn POST conversation", { timeout: 90_000 }, async () => {
+  const run = "screenshot"; // a fresh server per test run: short, as it shows in the picture
+  const shot = await newPage(
+    { colorScheme: "light", deviceScaleFactor: 1, viewport: { width: 1200, height: 1200 } },
+    run,
+  );
+  const first = await ask(shot, "normal", PROMPT, run);
+  assert.equal(first.state, "done");
+  const second = await ask(shot, "normal", FOLLOW_UP, run);
+  assert.equal(second.state, "done");
+  assert.match(second.text, /This is turn 2/);
+  assert.equal(JSON.parse(second.requests[0].body).messages.length, 3);
   await shot.click("#log summary");
+  // The second turn and the open log (its first rows show the POST and its 3 messages).
+  await shot.evaluate(() => {
+    const main = document.getElementById("main");
+    main.scrollTop = main.scrollHeight;
+  });
   // No focus ring or hover in the picture.
   await shot.evaluate(() => document.activeElement?.blur());
   await shot.mouse.move(0, 0);
