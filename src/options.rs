@@ -366,7 +366,7 @@ impl<T> SseOptions<T> {
 
     /// The largest event, in bytes, before the connection fails with
     /// [`FailReason::EventTooLarge`](crate::FailReason::EventTooLarge) (fetch transport; default
-    /// [`DEFAULT_MAX_EVENT_SIZE`]).
+    /// [`DEFAULT_MAX_EVENT_SIZE`](crate::DEFAULT_MAX_EVENT_SIZE)).
     pub fn max_event_size(mut self, bytes: usize) -> Self {
         self.fetch.max_event_size = Some(bytes);
         self

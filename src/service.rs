@@ -6,12 +6,13 @@ use crate::connection::{Connection, Control};
 use crate::{CloseReason, ReadyState, SseError, SseOptions};
 
 /// Holds one Server-Sent Events connection at a time, over the browser's
-/// [`EventSource`](https://developer.mozilla.org/en-US/docs/Web/API/EventSource).
+/// [`EventSource`](https://developer.mozilla.org/en-US/docs/Web/API/EventSource) or `fetch`
+/// (see [`TransportKind`](crate::TransportKind)).
 ///
 /// Connecting again closes the previous connection first; [`SseService::disconnect`] is
 /// idempotent; dropping the service closes the connection and removes every listener. The
 /// service is the only owner: it is not `Clone`, so nothing else can close the stream behind
-/// its back. Works in windows and in dedicated workers.
+/// its back. Works in windows, dedicated workers and (fetch transport) service workers.
 ///
 /// # Example
 /// ```no_run
@@ -51,7 +52,7 @@ impl SseService {
     /// Closes any previous connection, then connects to `url`.
     ///
     /// # Errors
-    /// [`SseError::InvalidUrl`] with the browser's message if `EventSource` refuses the URL;
+    /// [`SseError::InvalidUrl`] with the browser's message if the URL is refused;
     /// [`SseError::InvalidOptions`] if the options contradict themselves.
     pub fn connect<T: 'static>(
         &mut self,
