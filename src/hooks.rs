@@ -19,17 +19,22 @@ use crate::{guard, CloseReason, Message, ReadyState, ReconnectInfo, SseError};
 ///
 /// The core [`SseOptions`] hold `FnMut` callbacks and are consumed by each connection, so the
 /// hook takes a *factory* that builds them: it is called for every new connection (on mount, when
-/// the URL changes, on `reconnect()`/`open()`). Configure everything there exactly as for
-/// [`SseService`](crate::SseService): decoding, named events, completion rules, your own callbacks
-/// (they still fire; the hook records alongside them), retries and reconnection policy.
+/// the URL or the body changes, on `reconnect()`/`open()`). Configure everything there exactly as
+/// for [`SseService`](crate::SseService): decoding, named events, completion rules, your own
+/// callbacks (they still fire; the hook records alongside them), retries and reconnection policy.
 ///
 /// The hook's `message` is what the core delivers to `on_message`: unnamed events, plus the named
 /// events routed there with [`SseOptions::event`]. A named event with its own
 /// [`SseOptions::on_event`] callback goes to that callback only.
 ///
+/// The request itself (method, headers, a token getter) is set on the core options too:
+/// [`SseOptions::method`], [`SseOptions::header`], [`SseOptions::header_with`]. Only the body
+/// belongs here ([`UseSseOptions::body`]), because the hook compares it like the URL: **a new
+/// body or a new URL makes a new connection**.
+///
 /// Defaults: the core options are [`SseOptions::json`] (JSON into `T`, no completion rule);
 /// only the latest message is kept (`keep_messages(false)`); the connection opens as soon as the
-/// component mounts (`immediate(true)`).
+/// component mounts (`immediate(true)`); no body (`body` unset: the core options decide).
 ///
 /// # Example
 /// ```
@@ -52,6 +57,7 @@ pub struct UseSseOptions<T> {
     pub(crate) sse_options: Rc<dyn Fn() -> SseOptions<T>>,
     pub(crate) keep_messages: bool,
     pub(crate) immediate: bool,
+    pub(crate) body: Option<UseSseBody>,
 }
 
 impl<T: 'static> UseSseOptions<T> {
@@ -62,6 +68,7 @@ impl<T: 'static> UseSseOptions<T> {
             sse_options: Rc::new(sse_options),
             keep_messages: false,
             immediate: true,
+            body: None,
         }
     }
 
@@ -82,10 +89,157 @@ impl<T: 'static> UseSseOptions<T> {
     }
 
     /// Connect as soon as the component mounts (default `true`). With `false`, nothing connects
-    /// until the URL changes or `open()`/`reconnect()` is called.
+    /// until the URL or the body changes or `open()`/`reconnect()` is called.
     pub fn immediate(mut self, immediate: bool) -> Self {
         self.immediate = immediate;
         self
+    }
+
+    /// The request body of each connection, compared like the URL: **a new body makes a new
+    /// connection** (closing the current one), the same body again keeps it (default: none, the
+    /// core options decide).
+    ///
+    /// With Yew it is a value (`String`, `&str`) compared on every render; with Leptos it is
+    /// reactive like the URL (a `Signal<String>`, `RwSignal`, `ReadSignal`, `Memo`, or a
+    /// constant). It replaces any body of the core options, and is sent again, unchanged, when
+    /// a lost stream resumes. Like [`SseOptions::body`] it needs a method that takes a body:
+    /// set `.method("POST")` on the core options (a GET with a body is refused with
+    /// [`SseError::InvalidOptions`]); an empty string is sent as an empty body.
+    ///
+    /// # Example
+    /// ```
+    /// # #[cfg(feature = "yew")] use wasm_sse::yew::UseSseOptions;
+    /// # #[cfg(all(feature = "leptos", not(feature = "yew")))] use wasm_sse::leptos::UseSseOptions;
+    /// use wasm_sse::SseOptions;
+    ///
+    /// // In a component: the whole conversation, as JSON (a new turn = a new request).
+    /// let history = r#"{"conversation":"c1","messages":[{"role":"user","content":"hi"}]}"#;
+    /// let options = UseSseOptions::new(|| {
+    ///     SseOptions::<String>::text()
+    ///         .method("POST")
+    ///         .header("Content-Type", "application/json")
+    ///         .header_with("Authorization", || async { String::from("Bearer my-token") })
+    ///         .done_data("[DONE]")
+    /// })
+    /// .body(history);
+    /// # let _ = options;
+    /// ```
+    pub fn body(mut self, body: impl Into<UseSseBody>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The core options of a new connection: the factory's, with the hook's `body` if any.
+    pub(crate) fn build(&self, body: Option<String>) -> SseOptions<T> {
+        let options = (self.sse_options)();
+        match body {
+            Some(body) => options.body(body),
+            None => options,
+        }
+    }
+}
+
+/// The request body of a hook's connections ([`UseSseOptions::body`]): a value, or (feature
+/// `leptos`) a reactive `Signal<String>` whose every new value makes a new connection.
+///
+/// Made with `into()` from a `String`, a `&str`, and with Leptos from a `Signal<String>`,
+/// `RwSignal<String>`, `ReadSignal<String>` or `Memo<String>`.
+///
+/// # Example
+/// ```
+/// # #[cfg(feature = "yew")] use wasm_sse::yew::UseSseBody;
+/// # #[cfg(all(feature = "leptos", not(feature = "yew")))] use wasm_sse::leptos::UseSseBody;
+/// let body: UseSseBody = r#"{"messages":[]}"#.into();
+/// # let _ = body;
+/// ```
+#[derive(Clone)]
+pub struct UseSseBody(BodySource);
+
+#[derive(Clone)]
+enum BodySource {
+    Value(Rc<str>),
+    #[cfg(feature = "leptos")]
+    Signal(leptos::prelude::Signal<String>),
+}
+
+impl UseSseBody {
+    /// The current body; a signal is read tracked (in a Leptos effect, it becomes a
+    /// dependency).
+    #[cfg_attr(not(all(feature = "leptos", not(feature = "ssr"))), allow(dead_code))]
+    pub(crate) fn get(&self) -> String {
+        match &self.0 {
+            BodySource::Value(value) => value.to_string(),
+            #[cfg(feature = "leptos")]
+            BodySource::Signal(signal) => leptos::prelude::Get::get(signal),
+        }
+    }
+
+    /// The current body, a signal read untracked.
+    pub(crate) fn get_untracked(&self) -> String {
+        match &self.0 {
+            BodySource::Value(value) => value.to_string(),
+            #[cfg(feature = "leptos")]
+            BodySource::Signal(signal) => leptos::prelude::GetUntracked::get_untracked(signal),
+        }
+    }
+}
+
+impl From<String> for UseSseBody {
+    fn from(body: String) -> Self {
+        UseSseBody(BodySource::Value(body.into()))
+    }
+}
+
+impl From<&str> for UseSseBody {
+    fn from(body: &str) -> Self {
+        UseSseBody(BodySource::Value(body.into()))
+    }
+}
+
+impl From<&String> for UseSseBody {
+    fn from(body: &String) -> Self {
+        UseSseBody::from(body.as_str())
+    }
+}
+
+#[cfg(feature = "leptos")]
+mod leptos_bodies {
+    use leptos::prelude::{Memo, ReadSignal, RwSignal, Signal};
+
+    use super::{BodySource, UseSseBody};
+
+    impl From<Signal<String>> for UseSseBody {
+        fn from(body: Signal<String>) -> Self {
+            UseSseBody(BodySource::Signal(body))
+        }
+    }
+
+    impl From<RwSignal<String>> for UseSseBody {
+        fn from(body: RwSignal<String>) -> Self {
+            UseSseBody::from(Signal::from(body))
+        }
+    }
+
+    impl From<ReadSignal<String>> for UseSseBody {
+        fn from(body: ReadSignal<String>) -> Self {
+            UseSseBody::from(Signal::from(body))
+        }
+    }
+
+    impl From<Memo<String>> for UseSseBody {
+        fn from(body: Memo<String>) -> Self {
+            UseSseBody::from(Signal::from(body))
+        }
+    }
+}
+
+impl fmt::Debug for UseSseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            BodySource::Value(value) => f.debug_tuple("UseSseBody").field(value).finish(),
+            #[cfg(feature = "leptos")]
+            BodySource::Signal(signal) => f.debug_tuple("UseSseBody").field(signal).finish(),
+        }
     }
 }
 
@@ -101,6 +255,7 @@ impl<T> Clone for UseSseOptions<T> {
             sse_options: Rc::clone(&self.sse_options),
             keep_messages: self.keep_messages,
             immediate: self.immediate,
+            body: self.body.clone(),
         }
     }
 }
@@ -110,6 +265,7 @@ impl<T> fmt::Debug for UseSseOptions<T> {
         f.debug_struct("UseSseOptions")
             .field("keep_messages", &self.keep_messages)
             .field("immediate", &self.immediate)
+            .field("body", &self.body)
             .finish_non_exhaustive()
     }
 }

@@ -4,13 +4,16 @@
 //! They connect to a reactive URL with an [`SseService`](crate::SseService) owned by the
 //! component's reactive owner, and return a [`UseSseReturn`]: signals for the ready state, the
 //! latest typed message, optionally every message, the last error, how the connection ended and
-//! whether it is reconnecting, plus `open` and `close` closures. A new URL value (or `open()`)
-//! makes a new connection; when the owner is cleaned up (the component unmounts) the connection
+//! whether it is reconnecting, plus `open` and `close` closures. A new URL value, a new request
+//! body ([`UseSseOptions::body`], a signal too) or `open()` makes a new connection; when the owner is cleaned up (the component unmounts) the connection
 //! is closed and every listener removed. Nothing is leaked or forgotten on any (re)connection.
 //!
 //! While the browser is reconnecting, `ready_state` is [`ReadyState::Connecting`], never
 //! `Closed`; a normal end of stream (a completion rule of the core options) is
 //! [`CloseReason::Completed`], not an error.
+//!
+//! The core options also carry the request of the fetch transport (method, headers, a token
+//! getter); [`use_sse_with_options`] shows a POST chat.
 //!
 //! ## Server-side rendering
 //! With the feature `ssr`, both functions do nothing: `ready_state` is `Closed`, the other
@@ -58,7 +61,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError};
 
-pub use crate::hooks::UseSseOptions;
+pub use crate::hooks::{UseSseBody, UseSseOptions};
 
 /// Connects to `url` with the default options: JSON data decoded into `T`, no completion rule,
 /// only the latest message kept, connected at once. See [`use_sse_with_options`].
@@ -97,13 +100,48 @@ where
 }
 
 /// Connects to the reactive `url` with `options`; see [`UseSseOptions`] for the core options'
-/// factory, `keep_messages` and `immediate`.
+/// factory, `keep_messages`, `immediate` and `body`.
 ///
 /// A new connection is made when the component is created (if `immediate`, the default), each
-/// time `url` takes a new value, and on `open()`; each starts with fresh signals (no message,
-/// no error, no close reason). The connection is closed when the reactive owner is cleaned up.
+/// time `url` or the [`UseSseOptions::body`] signal takes a new value, and on `open()`; each
+/// starts with fresh signals (no message, no error, no close reason). Setting the same URL or
+/// body again keeps the connection. The connection is closed when the reactive owner is cleaned
+/// up.
 ///
-/// # Example
+/// # Examples
+/// A POST chat: the conversation so far is the body (a signal: each new value is a new request),
+/// the token comes from a getter called before every request (reconnections included).
+/// ```no_run
+/// use leptos::prelude::*;
+/// use serde::Deserialize;
+/// use wasm_sse::leptos::{use_sse_with_options, UseSseOptions, UseSseReturn};
+/// use wasm_sse::SseOptions;
+///
+/// #[derive(Clone, Deserialize)]
+/// struct Chunk {
+///     text: String,
+///     status: u8,
+/// }
+///
+/// #[component]
+/// fn Answer(conversation: Signal<String>) -> impl IntoView {
+///     let UseSseReturn { messages, .. } = use_sse_with_options(
+///         "/api/chat",
+///         UseSseOptions::new(|| {
+///             SseOptions::<Chunk>::json()
+///                 .method("POST")
+///                 .header("Content-Type", "application/json")
+///                 .header_with("Authorization", || async { String::from("Bearer my-token") })
+///                 .complete_when(|chunk| chunk.status == 1)
+///         })
+///         .body(conversation)
+///         .keep_messages(true),
+///     );
+///     move || messages.with(|all| all.iter().map(|m| m.data.text.clone()).collect::<String>())
+/// }
+/// ```
+///
+/// Text events on demand:
 /// ```no_run
 /// use leptos::prelude::*;
 /// use wasm_sse::leptos::{use_sse_with_options, UseSseOptions, UseSseReturn};
@@ -196,7 +234,8 @@ where
     /// signals and freshly built options; done by an effect, right after the current update.
     pub open: OpenFn,
     /// Closes the connection now (close reason `Disconnected`, unless it had already ended); no
-    /// callback fires for it afterwards. It stays closed until the URL changes or `open()`.
+    /// callback fires for it afterwards. It stays closed until the URL or the body changes or
+    /// `open()`.
     pub close: CloseFn,
 }
 
@@ -219,18 +258,14 @@ where
 /// The browser side.
 #[cfg(not(feature = "ssr"))]
 mod client {
-    use std::rc::Rc;
-
     use leptos::prelude::{
         on_cleanup, Effect, Get, GetUntracked, LocalStorage, Read, RwSignal, Set, Signal,
         StoredValue, Update, UpdateValue, WithUntracked, WithValue,
     };
 
     use super::UseSseReturn;
-    use crate::hooks::{self, Event, Status, UseSseOptions};
-    use crate::{
-        CloseReason, Message, ReadyState, ReconnectInfo, SseError, SseOptions, SseService,
-    };
+    use crate::hooks::{self, Event, Status, UseSseBody, UseSseOptions};
+    use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError, SseService};
 
     pub(super) fn use_sse<T: Clone + 'static>(
         url: Signal<String>,
@@ -240,32 +275,33 @@ mod client {
         impl Fn() + Clone + Send + Sync + 'static,
         impl Fn() + Clone + Send + Sync + 'static,
     > {
-        let UseSseOptions {
-            sse_options,
-            keep_messages,
-            immediate,
-        } = options;
+        let (immediate, keep_messages) = (options.immediate, options.keep_messages);
+        let body = options.body.clone();
         let signals = Signals::new();
         // Owned by the reactive owner: dropped (so closed) when it is cleaned up.
         let service = StoredValue::new_local(SseService::new());
         let hook = Hook {
             signals,
             service,
-            sse_options,
+            options: StoredValue::new_local(options),
             keep_messages,
         };
 
         let first_url = url.get_untracked();
         if immediate && !first_url.is_empty() {
-            hook.connect(&first_url);
+            let first_body = body.as_ref().map(UseSseBody::get_untracked);
+            hook.connect(&first_url, first_body);
         }
-        // Each new URL value, or `open()`, makes a new connection.
+        // Each new URL or body value, or `open()`, makes a new connection.
         let generation = RwSignal::new(0_u64);
         Effect::watch(
-            move || (url.read().clone(), generation.get()),
+            move || {
+                let body = body.as_ref().map(UseSseBody::get);
+                (url.read().clone(), body, generation.get())
+            },
             move |current, previous, _| {
                 if previous != Some(current) {
-                    hook.connect(&current.0);
+                    hook.connect(&current.0, current.1.clone());
                 }
             },
             false,
@@ -302,12 +338,12 @@ mod client {
     struct Hook<T: 'static> {
         signals: Signals<T>,
         service: StoredValue<SseService, LocalStorage>,
-        sse_options: Rc<dyn Fn() -> SseOptions<T>>,
+        options: StoredValue<UseSseOptions<T>, LocalStorage>,
         keep_messages: bool,
     }
 
     impl<T: Clone + 'static> Hook<T> {
-        fn connect(&self, url: &str) {
+        fn connect(&self, url: &str, body: Option<String>) {
             let signals = self.signals;
             if url.is_empty() {
                 self.service.try_update_value(SseService::disconnect);
@@ -316,7 +352,10 @@ mod client {
             }
             signals.reset(Status::connecting());
             let (service, keep_messages) = (self.service, self.keep_messages);
-            let options = hooks::instrument((self.sse_options)(), move |event| {
+            let Some(options) = self.options.try_with_value(|options| options.build(body)) else {
+                return;
+            };
+            let options = hooks::instrument(options, move |event| {
                 // The service has handled the event: its state is current.
                 let now = service.try_with_value(|s| (s.ready_state(), s.close_reason()));
                 signals.record(event, now, keep_messages);

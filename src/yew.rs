@@ -1,7 +1,7 @@
 //! [Yew](https://yew.rs) support (feature `yew`): the [`use_sse`] hook.
 //!
 //! The hook owns one [`SseService`]: it connects when the component mounts, reconnects when the
-//! URL changes, and closes the connection when the component unmounts (the service is dropped
+//! URL or the request body ([`UseSseOptions::body`]) changes, and closes the connection when the component unmounts (the service is dropped
 //! with the component, which removes every listener; nothing is leaked or forgotten). Each render
 //! gets a [`UseSseHandle`] snapshot: the ready state, the latest typed message, optionally every
 //! message, the last error and how the connection ended, plus [`UseSseHandle::close`] and
@@ -9,7 +9,9 @@
 //!
 //! Completion rules, named events, decoding and retries are configured on a core
 //! [`SseOptions`], built by a factory the hook calls for each new connection, so they behave
-//! exactly as with [`SseService`]. Your own callbacks on those options still fire.
+//! exactly as with [`SseService`]. Your own callbacks on those options still fire. So is the
+//! request of the fetch transport (method, headers, a token getter); see
+//! [`use_sse_with_options`] for a POST chat.
 //!
 //! # Example
 //! ```no_run
@@ -55,14 +57,14 @@ use yew::{hook, use_effect_with, use_force_update, use_ref};
 use crate::hooks::{self, Event, Status};
 use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError, SseOptions, SseService};
 
-pub use crate::hooks::UseSseOptions;
+pub use crate::hooks::{UseSseBody, UseSseOptions};
 
 /// Connects to `url` while the component is mounted, with the core options built by
 /// `sse_options`; returns this render's [`UseSseHandle`].
 ///
 /// `sse_options` is called for each new connection (on mount, when `url` changes, on
 /// [`UseSseHandle::reconnect`]); the latest closure passed is the one used. Changing only the
-/// options does not reconnect. An empty `url` means no connection: the hook stays closed until
+/// options does not reconnect (a request body that does is [`UseSseOptions::body`]). An empty `url` means no connection: the hook stays closed until
 /// it is set. Only the latest message is kept; to keep all of them, or to connect only on demand,
 /// use [`use_sse_with_options`].
 ///
@@ -87,9 +89,16 @@ where
     use_sse_with_options(url, UseSseOptions::new(sse_options))
 }
 
-/// [`use_sse`] with hook options: keep every message, connect only on demand.
+/// [`use_sse`] with hook options: keep every message, connect only on demand, send a request
+/// body.
+///
+/// A new connection is made on mount (if [`UseSseOptions::immediate`], the default), when `url`
+/// changes, when the [`UseSseOptions::body`] changes (compared on every render), and on
+/// [`UseSseHandle::reconnect`]. A render with the same URL and body keeps the connection.
 ///
 /// # Example
+/// A POST chat: the conversation so far is the body, the token comes from a getter called before
+/// every request (reconnections included).
 /// ```no_run
 /// use serde::Deserialize;
 /// use wasm_sse::yew::{use_sse_with_options, UseSseOptions};
@@ -102,13 +111,24 @@ where
 ///     status: u8,
 /// }
 ///
+/// #[derive(Properties, PartialEq)]
+/// struct Props {
+///     /// `{"messages":[{"role":"user","content":"hi"}]}`: a new one is a new request.
+///     conversation: AttrValue,
+/// }
+///
 /// #[component]
-/// fn Answer() -> Html {
+/// fn Answer(props: &Props) -> Html {
 ///     let options = UseSseOptions::new(|| {
-///         SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1)
+///         SseOptions::<Chunk>::json()
+///             .method("POST")
+///             .header("Content-Type", "application/json")
+///             .header_with("Authorization", || async { String::from("Bearer my-token") })
+///             .complete_when(|chunk| chunk.status == 1)
 ///     })
+///     .body(props.conversation.as_str())
 ///     .keep_messages(true);
-///     let sse = use_sse_with_options("/api/chat?q=hello", options);
+///     let sse = use_sse_with_options("/api/chat", options);
 ///     // Every chunk, even those that arrived together between two renders.
 ///     let answer: String = sse.messages().iter().map(|m| m.data.text.as_str()).collect();
 ///     html! { <p>{answer}</p> }
@@ -122,16 +142,22 @@ where
     let rerender = use_force_update();
     let first_options = options.clone();
     let core = use_ref(move || Core::new(rerender, first_options));
+    let body = options.body.as_ref().map(UseSseBody::get_untracked);
     *core.options.borrow_mut() = options;
-    let key = (url.to_owned(), core.generation.get());
+    let key = Key {
+        url: url.to_owned(),
+        body,
+        generation: core.generation.get(),
+    };
     core.prepare(&key);
     {
         let core = Rc::clone(&core);
-        use_effect_with(key, move |(url, _)| {
+        use_effect_with(key, move |key| {
             if core.should_connect.get() {
-                Core::connect(&core, url);
+                Core::connect(&core, key);
             }
-            // Runs when the URL changes, on `reconnect()`, and when the component unmounts.
+            // Runs when the URL or the body changes, on `reconnect()`, and when the component
+            // unmounts.
             move || core.service.borrow_mut().disconnect()
         });
     }
@@ -211,7 +237,7 @@ impl<T> UseSseHandle<T> {
     }
 
     /// Closes the connection now (close reason `Disconnected`, unless it had already ended); no
-    /// callback fires for it afterwards. It stays closed until the URL changes or
+    /// callback fires for it afterwards. It stays closed until the URL or the body changes or
     /// [`UseSseHandle::reconnect`] is called.
     pub fn close(&self) {
         if let Some(core) = self.core.upgrade() {
@@ -219,7 +245,7 @@ impl<T> UseSseHandle<T> {
         }
     }
 
-    /// Opens a new connection to the current URL on the next render (closing the current one
+    /// Opens a new connection to the current URL (with the current body) on the next render (closing the current one
     /// first), with fresh state and freshly built options. Also how to connect when
     /// [`UseSseOptions::immediate`] is off.
     pub fn reconnect(&self) {
@@ -268,13 +294,22 @@ struct Core<T> {
     state: RefCell<State<T>>,
     /// The options of the latest render.
     options: RefCell<UseSseOptions<T>>,
-    /// Bumped by `reconnect()`: part of the effect's dependencies, with the URL.
+    /// Bumped by `reconnect()`: part of the effect's dependencies, with the URL and the body.
     generation: Cell<u64>,
-    /// The (URL, generation) the state was last prepared for.
-    key: RefCell<Option<(String, u64)>>,
+    /// The key the state was last prepared for.
+    key: RefCell<Option<Key>>,
     /// Whether the effect for the current key connects.
     should_connect: Cell<bool>,
     rerender: UseForceUpdateHandle,
+}
+
+/// What makes a new connection when it changes: the effect's dependencies.
+#[derive(Clone, PartialEq)]
+struct Key {
+    url: String,
+    body: Option<String>,
+    /// Bumped by `reconnect()`.
+    generation: u64,
 }
 
 struct State<T> {
@@ -318,16 +353,17 @@ impl<T: Clone + 'static> Core<T> {
         }
     }
 
-    /// During a render: if the URL changed or `reconnect()` was called, decide whether the
-    /// effect connects and reset the state now, so this very render shows the new connection.
-    fn prepare(&self, key: &(String, u64)) {
+    /// During a render: if the URL or the body changed or `reconnect()` was called, decide
+    /// whether the effect connects and reset the state now, so this very render shows the new
+    /// connection.
+    fn prepare(&self, key: &Key) {
         let mut last = self.key.borrow_mut();
         if last.as_ref() == Some(key) {
             return;
         }
         let first = last.is_none();
         *last = Some(key.clone());
-        let connect = !key.0.is_empty() && (!first || self.options.borrow().immediate);
+        let connect = !key.url.is_empty() && (!first || self.options.borrow().immediate);
         self.should_connect.set(connect);
         if connect {
             self.reset(Status::connecting());
@@ -345,16 +381,16 @@ impl<T: Clone + 'static> Core<T> {
     }
 
     /// In the effect: a new connection, recording into the state.
-    fn connect(this: &Rc<Self>, url: &str) {
+    fn connect(this: &Rc<Self>, key: &Key) {
         let options = this.options.borrow().clone();
         let keep_messages = options.keep_messages;
         let core = Rc::downgrade(this);
-        let sse_options = hooks::instrument((options.sse_options)(), move |event| {
+        let sse_options = hooks::instrument(options.build(key.body.clone()), move |event| {
             if let Some(core) = core.upgrade() {
                 core.record(event, keep_messages);
             }
         });
-        let result = this.service.borrow_mut().connect(url, sse_options);
+        let result = this.service.borrow_mut().connect(&key.url, sse_options);
         if let Err(error) = result {
             this.reset(Status::refused(error));
             this.rerender.force_update();

@@ -329,3 +329,190 @@ async fn use_sse_decodes_json_with_the_defaults() {
     drop(app);
     wait_for_stats(&run, "the client go away", |s| s.disconnects == 1).await;
 }
+
+// On the fetch transport: a POST with a body signal, headers and a token getter.
+
+/// The streaming answer to a POST: every message's text, separated by `|`.
+#[component]
+fn PostAnswer(url: String, body: Signal<String>, token: String, probe: Log) -> impl IntoView {
+    let options = UseSseOptions::new(move || {
+        let token = token.clone();
+        SseOptions::<Chunk>::json()
+            .method("POST")
+            .header("X-Test", "hook")
+            .header_with("Authorization", move || {
+                let bearer = format!("Bearer {token}");
+                async move { bearer }
+            })
+            .complete_when(|chunk| chunk.status == 1)
+    })
+    .body(body)
+    .keep_messages(true);
+    let UseSseReturn {
+        ready_state,
+        messages,
+        error,
+        close_reason,
+        reconnecting,
+        ..
+    } = use_sse_with_options(url, options);
+    let state =
+        Signal::derive(move || describe(ready_state.get(), close_reason.get(), reconnecting.get()));
+    Effect::new(move |_| probe.push_changed(state.get()));
+    let texts = move || {
+        messages.with(|all| {
+            let texts: Vec<&str> = all.iter().map(|m| m.data.text.as_str()).collect();
+            texts.join("|")
+        })
+    };
+    view! {
+        <div>
+            <p class="state">{state}</p>
+            <p class="texts">{texts}</p>
+            <p class="count">{move || messages.with(Vec::len)}</p>
+            <p class="error">{move || error.get().map(|e| e.to_string()).unwrap_or_default()}</p>
+        </div>
+    }
+}
+
+/// A mounted `PostAnswer`; dropping it unmounts the component.
+struct MountedPost {
+    div: web_sys::HtmlElement,
+    body: RwSignal<String>,
+    probe: Log,
+    _app: Box<dyn std::any::Any>,
+}
+
+fn mount_post(url: String, body: &str, token: &str) -> MountedPost {
+    let div = fresh_div();
+    let probe = Log::default();
+    let body_signal = Rc::new(Cell::new(None));
+    let app = {
+        let (body, token, probe) = (body.to_owned(), token.to_owned(), probe.clone());
+        let body_signal = Rc::clone(&body_signal);
+        mount_to(div.clone(), move || {
+            let body = RwSignal::new(body);
+            body_signal.set(Some(body));
+            view! { <PostAnswer url body=body.into() token probe /> }
+        })
+    };
+    MountedPost {
+        div,
+        body: body_signal.get().expect("the component was created"),
+        probe,
+        _app: Box::new(app),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_post_sends_its_method_headers_token_and_body() {
+    let run = run_id("leptos-post");
+    let body = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
+    let app = mount_post(url("mirror", &run, ""), body, "t0k");
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        text_of(&app.div, ".texts"),
+        format!("POST|Bearer t0k|hook|{body}"),
+        "what the server saw, streamed back"
+    );
+    assert_eq!(
+        app.probe.entries(),
+        strings(&["Connecting", "Open", "Closed Completed"])
+    );
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 1);
+    assert_eq!(stats.methods, ["POST"]);
+    assert_eq!(stats.bodies, [body]);
+    assert_eq!(stats.authorizations, ["Bearer t0k"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_401_fails_at_once_with_the_servers_message() {
+    let run = run_id("leptos-401");
+    let app = mount_post(url("auth", &run, ""), "{}", "wrong");
+    let body = r#"{"error":{"message":"invalid token","type":"invalid_request_error"}}"#;
+    let reason = FailReason::Http {
+        status: 401,
+        body: body.into(),
+    };
+    let failed = format!("Closed Failed({reason:?})");
+    wait_for_text(&app.div, ".state", &failed, 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        text_of(&app.div, ".error"),
+        wasm_sse::SseError::Failed(reason).to_string()
+    );
+    assert_eq!(app.probe.entries(), vec!["Connecting".to_string(), failed]);
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 1, "a 401 is not retried");
+    assert_eq!(stats.authorizations, ["Bearer wrong"]);
+    drop(app);
+
+    let run = run_id("leptos-auth");
+    let app = mount_post(url("auth", &run, ""), "{}", "secret");
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(text_of(&app.div, ".texts"), "Hello|,| world|!");
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_post_resumes_with_the_same_body_and_last_event_id() {
+    let run = run_id("leptos-post-resume");
+    let app = mount_post(url("resume", &run, ""), "prompt", "t");
+    wait_for_text(&app.div, ".state", "Closed Completed", 5000).await;
+
+    assert_eq!(
+        text_of(&app.div, ".texts"),
+        "Hello|,| world|!| How| are",
+        "nothing lost, nothing repeated"
+    );
+    assert_eq!(
+        app.probe.entries(),
+        strings(&[
+            "Connecting",
+            "Open",
+            "Connecting reconnecting 1",
+            "Open",
+            "Closed Completed",
+        ])
+    );
+    let stats = stats(&run).await;
+    assert_eq!(stats.methods, ["POST", "POST"]);
+    assert_eq!(stats.bodies, ["prompt", "prompt"]);
+    assert_eq!(stats.authorizations, ["Bearer t", "Bearer t"]);
+    assert_eq!(stats.last_event_ids, ["", "3"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_new_body_makes_a_new_connection_and_the_same_body_does_not() {
+    let run = run_id("leptos-body");
+    let app = mount_post(url("endless", &run, ""), "first", "t");
+    wait_for_messages(&app.div, 1).await;
+
+    // The same body again keeps the connection.
+    app.body.set("first".into());
+    let count = text_of(&app.div, ".count").parse::<usize>().unwrap();
+    sleep(300).await;
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+    assert!(
+        text_of(&app.div, ".count").parse::<usize>().unwrap() > count,
+        "the same stream goes on"
+    );
+
+    // A new body closes it and opens a new one, with fresh signals.
+    app.body.set("second".into());
+    wait_for_stats(&run, "the first request go away", |s| s.disconnects == 1).await;
+    let stats = wait_for_stats(&run, "a second request", |s| s.requests == 2).await;
+    assert_eq!(stats.bodies, ["first", "second"]);
+    wait_for_messages(&app.div, 1).await;
+    assert_eq!(text_of(&app.div, ".state"), "Open");
+    assert_eq!(
+        app.probe.entries(),
+        strings(&["Connecting", "Open", "Connecting", "Open"])
+    );
+    drop(app);
+    wait_for_stats(&run, "the second request go away", |s| s.disconnects == 2).await;
+}

@@ -359,3 +359,196 @@ async fn use_sse_keeps_the_users_callbacks_and_the_core_completion_rules() {
     );
     app.destroy();
 }
+
+// On the fetch transport: a POST with a body, headers and a token getter.
+
+#[derive(Properties, PartialEq)]
+struct PostProps {
+    url: AttrValue,
+    body: AttrValue,
+    /// What the token getter returns, as `Bearer {token}`.
+    token: AttrValue,
+    /// Changes nothing the hook sees: a re-render with the same URL and body.
+    #[prop_or_default]
+    tick: u32,
+    probe: Probe,
+}
+
+/// The streaming answer to a POST: every message's text, separated by `|`.
+#[component]
+fn PostAnswer(props: &PostProps) -> Html {
+    let token = props.token.clone();
+    let options = UseSseOptions::new(move || {
+        let token = token.clone();
+        SseOptions::<Chunk>::json()
+            .method("POST")
+            .header("X-Test", "hook")
+            .header_with("Authorization", move || {
+                let bearer = format!("Bearer {token}");
+                async move { bearer }
+            })
+            .complete_when(|chunk| chunk.status == 1)
+    })
+    .body(props.body.as_str())
+    .keep_messages(true);
+    let sse = use_sse_with_options(&props.url, options);
+    let state = describe(&sse);
+    props.probe.0.push_changed(state.clone());
+    let texts: Vec<&str> = sse
+        .messages()
+        .iter()
+        .map(|m| m.data.text.as_str())
+        .collect();
+    let error = sse.error().map(|e| e.to_string()).unwrap_or_default();
+    html! {
+        <div>
+            <p class="state">{state}</p>
+            <p class="texts">{texts.join("|")}</p>
+            <p class="count">{sse.messages().len()}</p>
+            <p class="error">{error}</p>
+            <p class="tick">{props.tick}</p>
+        </div>
+    }
+}
+
+fn post_props(url: String, body: &str, token: &str, probe: &Probe) -> PostProps {
+    PostProps {
+        url: url.into(),
+        body: body.to_owned().into(),
+        token: token.to_owned().into(),
+        tick: 0,
+        probe: probe.clone(),
+    }
+}
+
+fn mount_post(props: PostProps) -> (web_sys::HtmlElement, yew::AppHandle<PostAnswer>) {
+    let div = fresh_div();
+    let app = yew::Renderer::<PostAnswer>::with_root_and_props(div.clone().into(), props).render();
+    (div, app)
+}
+
+#[wasm_bindgen_test]
+async fn a_post_sends_its_method_headers_token_and_body() {
+    let (run, probe) = (run_id("yew-post"), Probe::default());
+    let body = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
+    let (div, app) = mount_post(post_props(url("mirror", &run, ""), body, "t0k", &probe));
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        text_of(&div, ".texts"),
+        format!("POST|Bearer t0k|hook|{body}"),
+        "what the server saw, streamed back"
+    );
+    assert_eq!(
+        probe.0.entries(),
+        strings(&["Connecting", "Open", "Closed Completed"])
+    );
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 1);
+    assert_eq!(stats.methods, ["POST"]);
+    assert_eq!(stats.bodies, [body]);
+    assert_eq!(stats.authorizations, ["Bearer t0k"]);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_401_fails_at_once_with_the_servers_message() {
+    let (run, probe) = (run_id("yew-401"), Probe::default());
+    let (div, app) = mount_post(post_props(url("auth", &run, ""), "{}", "wrong", &probe));
+    let body = r#"{"error":{"message":"invalid token","type":"invalid_request_error"}}"#;
+    let reason = FailReason::Http {
+        status: 401,
+        body: body.into(),
+    };
+    wait_for_text(&div, ".state", &format!("Closed Failed({reason:?})"), 5000).await;
+    sleep(NO_RECONNECT_GRACE_MS).await;
+
+    assert_eq!(
+        text_of(&div, ".error"),
+        wasm_sse::SseError::Failed(reason.clone()).to_string()
+    );
+    assert_eq!(
+        probe.0.entries(),
+        vec![
+            "Connecting".to_string(),
+            format!("Closed Failed({reason:?})")
+        ]
+    );
+    let stats = stats(&run).await;
+    assert_eq!(stats.requests, 1, "a 401 is not retried");
+    assert_eq!(stats.authorizations, ["Bearer wrong"]);
+    app.destroy();
+
+    let (run, probe) = (run_id("yew-auth"), Probe::default());
+    let (div, app) = mount_post(post_props(url("auth", &run, ""), "{}", "secret", &probe));
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(text_of(&div, ".texts"), "Hello|,| world|!");
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_post_resumes_with_the_same_body_and_last_event_id() {
+    let (run, probe) = (run_id("yew-post-resume"), Probe::default());
+    let (div, app) = mount_post(post_props(url("resume", &run, ""), "prompt", "t", &probe));
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+
+    assert_eq!(
+        text_of(&div, ".texts"),
+        "Hello|,| world|!| How| are",
+        "nothing lost, nothing repeated"
+    );
+    assert_eq!(
+        probe.0.entries(),
+        strings(&[
+            "Connecting",
+            "Open",
+            "Connecting reconnecting 1",
+            "Open",
+            "Closed Completed",
+        ])
+    );
+    let stats = stats(&run).await;
+    assert_eq!(stats.methods, ["POST", "POST"]);
+    assert_eq!(stats.bodies, ["prompt", "prompt"]);
+    assert_eq!(stats.authorizations, ["Bearer t", "Bearer t"]);
+    assert_eq!(stats.last_event_ids, ["", "3"]);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_new_body_makes_a_new_connection_and_the_same_body_does_not() {
+    let (run, probe) = (run_id("yew-body"), Probe::default());
+    let endless = url("endless", &run, "");
+    let (div, mut app) = mount_post(post_props(endless.clone(), "first", "t", &probe));
+    wait_for_messages(&div, 1).await;
+
+    // A re-render with the same URL and body keeps the connection.
+    app.update(PostProps {
+        tick: 1,
+        ..post_props(endless.clone(), "first", "t", &probe)
+    });
+    wait_for_text(&div, ".tick", "1", 2000).await;
+    let count = text_of(&div, ".count").parse::<usize>().unwrap();
+    sleep(300).await;
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+    assert!(
+        text_of(&div, ".count").parse::<usize>().unwrap() > count,
+        "the same stream goes on"
+    );
+
+    // A new body closes it and opens a new one, with fresh state.
+    app.update(post_props(endless.clone(), "second", "t", &probe));
+    wait_for_stats(&run, "the first request go away", |s| s.disconnects == 1).await;
+    let stats = wait_for_stats(&run, "a second request", |s| s.requests == 2).await;
+    assert_eq!(stats.bodies, ["first", "second"]);
+    wait_for_messages(&div, 1).await;
+    assert_eq!(text_of(&div, ".state"), "Open");
+    assert_eq!(
+        probe.0.entries(),
+        strings(&["Connecting", "Open", "Connecting", "Open"])
+    );
+    app.destroy();
+    wait_for_stats(&run, "the second request go away", |s| s.disconnects == 2).await;
+}
