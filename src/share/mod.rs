@@ -475,11 +475,18 @@ impl Hub {
 
     /// Opens this hub's own connection (page mode, or leading in tabs mode).
     fn connect(&self, resume_from: Option<String>) -> Result<(), SseError> {
+        // `EventSource` cannot send `Last-Event-ID`: the query parameter, if one is named.
+        let url = match (&resume_from, &self.settings.last_event_id_param) {
+            (Some(id), Some(name)) if self.settings.transport == TransportKind::EventSource => {
+                crate::url::with_query_param(&self.key.url, name, id)
+            }
+            _ => self.key.url.clone(),
+        };
         let options = self.settings.options(&self.names, resume_from);
         let handler = Box::new(HubHandler {
             hub: self.me.clone(),
         });
-        let connection: Rc<dyn Control> = Connection::open_with(&self.key.url, options, handler)?;
+        let connection: Rc<dyn Control> = Connection::open_with(&url, options, handler)?;
         *self.connection.borrow_mut() = Some(connection);
         Ok(())
     }
