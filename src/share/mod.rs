@@ -145,6 +145,12 @@ impl<T: 'static> SseSubscription<T> {
     /// # Errors
     /// [`SseError::InvalidOptions`] for contradictory options or a stream that cannot be shared
     /// (not GET); [`SseError::InvalidUrl`] if the first subscriber's URL is refused.
+    ///
+    /// ```no_run
+    /// use wasm_sse::{SseOptions, SseSubscription};
+    /// let news = SseSubscription::subscribe("/news", SseOptions::<String>::text())?;
+    /// # Ok::<(), wasm_sse::SseError>(())
+    /// ```
     pub fn subscribe(url: &str, options: SseOptions<T>) -> Result<Self, SseError> {
         Self::subscribe_with(url, options, ShareOptions::new())
     }
@@ -153,6 +159,14 @@ impl<T: 'static> SseSubscription<T> {
     ///
     /// # Errors
     /// As [`SseSubscription::subscribe`].
+    ///
+    /// ```no_run
+    /// use wasm_sse::{Share, ShareOptions, SseOptions, SseSubscription};
+    /// let options = SseOptions::<String>::text();
+    /// let share = ShareOptions::new().scope(Share::Tabs);
+    /// let news = SseSubscription::subscribe_with("/news", options, share)?;
+    /// # Ok::<(), wasm_sse::SseError>(())
+    /// ```
     pub fn subscribe_with(
         url: &str,
         options: SseOptions<T>,
@@ -172,22 +186,51 @@ impl<T: 'static> SseSubscription<T> {
 
 impl<T> SseSubscription<T> {
     /// Leaves the shared stream: no callback of this subscription fires afterwards. Idempotent.
+    ///
+    /// ```no_run
+    /// use wasm_sse::{SseOptions, SseSubscription};
+    /// let news = SseSubscription::subscribe("/news", SseOptions::<String>::text())?;
+    /// news.unsubscribe();
+    /// news.unsubscribe(); // idempotent
+    /// # Ok::<(), wasm_sse::SseError>(())
+    /// ```
     pub fn unsubscribe(&self) {
         self.member.leave(CloseReason::Disconnected);
     }
 
     /// This subscription's state: the shared connection's while subscribed, then `Closed`.
+    ///
+    /// ```no_run
+    /// use wasm_sse::{SseOptions, SseSubscription};
+    /// let news = SseSubscription::subscribe("/news", SseOptions::<String>::text())?;
+    /// let _open = news.ready_state() == wasm_sse::ReadyState::Open;
+    /// # Ok::<(), wasm_sse::SseError>(())
+    /// ```
     pub fn ready_state(&self) -> ReadyState {
         self.member.ready_state()
     }
 
     /// The shared stream's last event id (`""` if none); frozen when the subscription ends.
+    ///
+    /// ```no_run
+    /// use wasm_sse::{SseOptions, SseSubscription};
+    /// let news = SseSubscription::subscribe("/news", SseOptions::<String>::text())?;
+    /// let _resume_from = news.last_event_id();
+    /// # Ok::<(), wasm_sse::SseError>(())
+    /// ```
     pub fn last_event_id(&self) -> String {
         self.member.last_event_id()
     }
 
     /// How this subscription ended (its own completion rule, unsubscribing, or the shared
     /// connection failing), or `None` while it goes on.
+    ///
+    /// ```no_run
+    /// use wasm_sse::{SseOptions, SseSubscription};
+    /// let news = SseSubscription::subscribe("/news", SseOptions::<String>::text())?;
+    /// assert_eq!(news.close_reason(), None);
+    /// # Ok::<(), wasm_sse::SseError>(())
+    /// ```
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.member.close_reason()
     }
