@@ -112,6 +112,37 @@ export interface SSEConnectOptions<T = unknown, J extends boolean = true> extend
 }
 
 /**
+ * Options for `SSEService.subscribe`: the `connect` options (GET only: no `method` other than
+ * GET, no `body`, no `fetch`, no `headers` function), plus how to share.
+ */
+export interface SSESubscribeOptions<T = unknown, J extends boolean = true> extends SSEConnectOptions<T, J> {
+  /** `"page"` (default): subscribers in this page share one connection. `"tabs"`: the tabs of this origin share one connection, led by one tab (Web Locks) and relayed over a `BroadcastChannel`; a connection per tab where either API is missing. */
+  share?: "page" | "tabs";
+  /** On joining a stream that already delivered a message, get the last one first. Default `false`. */
+  replayLast?: boolean;
+}
+
+/**
+ * A subscription to a shared stream (from `SSEService.subscribe`): its own callbacks over a
+ * connection shared with every subscriber to the same URL and settings.
+ */
+export declare class SSESubscription {
+  private constructor();
+  /** Leaves the shared stream: no callback fires afterwards; the last subscriber to leave closes the connection. Idempotent. */
+  unsubscribe(): void;
+  /** Releases the wasm memory (unsubscribing first). */
+  free(): void;
+  /** Same as `free()`, for `using`: unsubscribes. */
+  [Symbol.dispose](): void;
+  /** 0 CONNECTING (also while reconnecting, or while a new leader tab connects), 1 OPEN, 2 CLOSED (after unsubscribing, completing or failing). */
+  readonly readyState: 0 | 1 | 2;
+  /** The shared stream's last event id; `""` until an event with an id arrives. */
+  readonly lastEventId: string;
+  /** How this subscription ended (`"completed"`: its own completion rule); `null` while it goes on. */
+  readonly closeReason: SSECloseReason | null;
+}
+
+/**
  * A Server-Sent Events client: JSON parsing, named events, and a completion guard that tells
  * the server's final message apart from a real error. Ready as soon as it is imported.
  *
@@ -162,6 +193,24 @@ export declare class SSEService {
     url: string,
     options?: SSEStreamOptions<T, J> | null,
   ): SseStreamIterator<SSEData<T, J>>;
+  /**
+   * Subscribes to a shared stream: subscribers to the same URL and connection settings share
+   * one connection (in this page, or with `share: "tabs"` between the tabs of this origin).
+   * Each has its own callbacks, named events, parsing and completion rule; the connection
+   * closes when the last one unsubscribes. GET only.
+   *
+   * ```ts
+   * const bell = SSEService.subscribe<Note>("/notifications", { onMessage: (n) => ring(n) });
+   * using list = SSEService.subscribe<Note>("/notifications", { onMessage: add, replayLast: true });
+   * bell.unsubscribe(); // the list still listens, on the same connection
+   * ```
+   * @throws {SyntaxError} if the URL is refused.
+   * @throws {TypeError} for an unknown option, a value of the wrong type, or a stream that cannot be shared (not GET).
+   */
+  static subscribe<T = unknown, J extends boolean = true>(
+    url: string,
+    options?: SSESubscribeOptions<T, J> | null,
+  ): SSESubscription;
   /**
    * Closes the connection. Never calls `onError`; idempotent; `readyState` becomes 2.
    */

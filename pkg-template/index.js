@@ -3,7 +3,7 @@
 // works unchanged in Vite (dev and build), webpack, a plain <script type="module"> and Node.
 // The top-level await makes the wasm ready before any importer runs, so the exports work as
 // soon as they are imported; init() stays exported, idempotent and cheap.
-import initGlue, { SSEService, SseStreamIterator } from "./wasm_sse.js";
+import initGlue, { SSEService, SSESubscription, SseStreamIterator } from "./wasm_sse.js";
 import packed from "./wasm_sse_bg.wasm.js";
 
 let ready;
@@ -36,6 +36,6 @@ export function isSSEError(value) {
   );
 }
 
-export { SSEService, SseStreamIterator };
+export { SSEService, SSESubscription, SseStreamIterator };
 
 await init();

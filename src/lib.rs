@@ -87,6 +87,7 @@ mod parser;
 mod ready_state;
 mod reconnect;
 mod service;
+mod share;
 mod stream;
 mod transport;
 mod url;
@@ -103,5 +104,6 @@ pub use reconnect::{
     MAX_RETRY_DELAY,
 };
 pub use service::SseService;
+pub use share::{Share, ShareOptions, SseSubscription};
 pub use stream::SseStream;
 pub use transport::TransportKind;

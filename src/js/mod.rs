@@ -5,6 +5,7 @@ mod error;
 mod handler;
 mod options;
 mod stream;
+mod subscription;
 
 use std::rc::Rc;
 
@@ -14,6 +15,7 @@ use crate::{SseOptions, SseService};
 use handler::JsHandler;
 use options::ConnectOptions;
 use stream::{Queue, SseStreamIterator};
+use subscription::JsSubscription;
 
 /// The npm package's allocator: smaller than std's dlmalloc. Only this `js` build (a cdylib of
 /// its own) sets it; a library never chooses the allocator of a Rust app.
@@ -131,6 +133,28 @@ impl JsSseService {
         }
         self.stream = Some(queue.clone());
         Ok(SseStreamIterator::into_js(queue))
+    }
+}
+
+#[wasm_bindgen(js_class = SSEService)]
+impl JsSseService {
+    /// Subscribes to a shared stream: subscribers to the same URL and connection settings share
+    /// one connection (in this page, or with `share: "tabs"` between the tabs of this origin).
+    /// Each has its own callbacks, named events, parsing and completion rule; the connection
+    /// closes when the last one unsubscribes. GET only.
+    ///
+    /// ```js
+    /// const bell = SSEService.subscribe("/notifications", { onMessage: (n) => ring(n) });
+    /// const list = SSEService.subscribe("/notifications", { onMessage: (n) => add(n), replayLast: true });
+    /// bell.unsubscribe(); // the list still listens on the same connection
+    /// ```
+    /// @param url - the stream's URL, absolute or relative to the page.
+    /// @param options - the `connect` options, plus `share` and `replayLast`.
+    /// @throws {SyntaxError} if the URL is refused.
+    /// @throws {TypeError} for an unknown option, a value of the wrong type, or a stream that
+    /// cannot be shared (a method other than GET, a body, a custom fetch, a headers function).
+    pub fn subscribe(url: String, options: JsValue) -> Result<JsSubscription, JsValue> {
+        subscription::subscribe(&url, options)
     }
 }
 

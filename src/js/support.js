@@ -149,3 +149,17 @@ export function make_async_iterable(iterator) {
   }
   return iterator;
 }
+
+// SSEService.subscribe's two own options, checked and split off the connect options.
+export function subscribe_options(options) {
+  if (options === undefined || options === null) return [options, "page", false];
+  if (!isObject(options)) fail(`options must be an object, got ${describe(options)}`);
+  const { share, replayLast, ...rest } = options;
+  if (share !== undefined && share !== "page" && share !== "tabs") {
+    fail(`share must be "page" or "tabs", got ${describe(share)}`);
+  }
+  if (replayLast !== undefined && typeof replayLast !== "boolean") {
+    fail(`replayLast must be a boolean, got ${describe(replayLast)}`);
+  }
+  return [rest, share ?? "page", replayLast ?? false];
+}

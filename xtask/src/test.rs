@@ -187,6 +187,14 @@ pub fn run_test(args: &[String]) -> Result<bool> {
                 npm_tests::run(&server.url)
             },
         )?;
+        // Tabs sharing one stream (Web Locks + BroadcastChannel), over the pkg/ just built.
+        pipeline.step("shared stream across tabs (playwright)", || {
+            let server = server::start_with(&[&util::root()])?;
+            run(std::process::Command::new("node")
+                .args(["--test", "tests/tabs/tabs.test.mjs"])
+                .env("SSE_SERVER_URL", &server.url)
+                .current_dir(util::root()))
+        })?;
         // Starts `cargo xtask demo --port 0` itself and drives Chromium through the page.
         pipeline.step("demo end-to-end (playwright)", || {
             run(std::process::Command::new("node")

@@ -1,0 +1,205 @@
+//! Shared streams in one page (Chromium and Firefox), against the SSE test server: subscribers
+//! to the same URL and settings share one connection, each with its own callbacks and rules.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use wasm_bindgen_test::*;
+use wasm_sse::{
+    CloseReason, ReadyState, ShareOptions, SseError, SseOptions, SseSubscription, TransportKind,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Options that log each message's index (and `open`).
+fn indexes(log: &Log) -> SseOptions<Chunk> {
+    let (l1, l2) = (log.clone(), log.clone());
+    SseOptions::<Chunk>::json()
+        .on_open(move || l1.push("open"))
+        .on_message(move |m| l2.push(m.data.index.to_string()))
+}
+
+/// The message indexes in `log`, in order.
+fn received(log: &Log) -> Vec<u32> {
+    log.entries()
+        .iter()
+        .filter_map(|e| e.parse().ok())
+        .collect()
+}
+
+fn gapless(indexes: &[u32]) -> bool {
+    indexes.windows(2).all(|w| w[1] == w[0] + 1)
+}
+
+async fn five_subscribers_share_one_request(transport: TransportKind) {
+    let run = run_id("share-five");
+    let endless = url("endless", &run, "interval=30");
+    let logs: Vec<Log> = (0..5).map(|_| Log::default()).collect();
+    let subscriptions: Vec<_> = logs
+        .iter()
+        .map(|log| SseSubscription::subscribe(&endless, indexes(log).transport(transport)).unwrap())
+        .collect();
+    for log in &logs {
+        let log = log.clone();
+        wait_until("6 messages each", 5000, move || received(&log).len() >= 6).await;
+    }
+    for log in &logs {
+        let got = received(log);
+        assert_eq!(
+            got[..6],
+            [0, 1, 2, 3, 4, 5],
+            "every subscriber gets every event"
+        );
+        assert_eq!(log.count("open"), 1);
+    }
+    assert_eq!(subscriptions[0].ready_state(), ReadyState::Open);
+    let mut subscriptions = subscriptions;
+    let last = subscriptions.pop().unwrap();
+    drop(subscriptions);
+    sleep(200).await;
+    let seen = stats(&run).await;
+    assert_eq!(
+        (seen.requests, seen.disconnects),
+        (1, 0),
+        "one left: still open"
+    );
+    let before = received(&logs[4]).len();
+    assert!(received(&logs[0]).len() < before, "the others stopped");
+    last.unsubscribe();
+    last.unsubscribe();
+    assert_eq!(last.ready_state(), ReadyState::Closed);
+    assert_eq!(last.close_reason(), Some(CloseReason::Disconnected));
+    wait_for_stats(&run, "the client go", |s| s.disconnects == 1).await;
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn five_subscribers_share_one_event_source() {
+    five_subscribers_share_one_request(TransportKind::EventSource).await;
+}
+
+#[wasm_bindgen_test]
+async fn five_subscribers_share_one_fetch() {
+    five_subscribers_share_one_request(TransportKind::Fetch).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_panicking_subscriber_affects_no_other() {
+    let run = run_id("share-panic");
+    let endless = url("endless", &run, "interval=30");
+    let (calm, calls) = (Log::default(), Log::default());
+    let counted = calls.clone();
+    let panicking = SseSubscription::subscribe(
+        &endless,
+        SseOptions::<Chunk>::json().on_message(move |m| {
+            counted.push("call");
+            panic!("subscriber fails on {}", m.data.index);
+        }),
+    )
+    .unwrap();
+    let other = SseSubscription::subscribe(&endless, indexes(&calm)).unwrap();
+    let log = calm.clone();
+    wait_until("5 messages", 5000, move || received(&log).len() >= 5).await;
+    assert!(gapless(&received(&calm)));
+    assert!(calls.len() >= 4, "the panicking one is still called");
+    assert_eq!(stats(&run).await.requests, 1);
+    drop((panicking, other));
+}
+
+#[wasm_bindgen_test]
+async fn subscribers_join_and_leave_while_events_flow() {
+    let run = run_id("share-churn");
+    let endless = url("endless", &run, "interval=20");
+    let (first, second, third) = (Log::default(), Log::default(), Log::default());
+    let a = SseSubscription::subscribe(&endless, indexes(&first)).unwrap();
+    first.wait_for("3", 5000).await;
+    let b = SseSubscription::subscribe(&endless, indexes(&second)).unwrap();
+    second.wait_for("open", 2000).await;
+    let log = second.clone();
+    wait_until("b's messages", 5000, move || received(&log).len() >= 3).await;
+    drop(a);
+    let c = SseSubscription::subscribe(&endless, indexes(&third)).unwrap();
+    let log = third.clone();
+    wait_until("c's messages", 5000, move || received(&log).len() >= 3).await;
+    drop(b);
+    sleep(100).await;
+    drop(c);
+    for log in [&first, &second, &third] {
+        let got = received(log);
+        assert!(gapless(&got), "no gap or repeat: {got:?}");
+    }
+    assert!(
+        received(&second)[0] > 3,
+        "b joined late: {:?}",
+        received(&second)
+    );
+    let seen = wait_for_stats(&run, "the client go", |s| s.disconnects == 1).await;
+    assert_eq!(seen.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn replay_last_gives_a_late_subscriber_the_last_message() {
+    let run = run_id("share-replay");
+    let endless = url("endless", &run, "interval=300");
+    let (early, late, plain) = (Log::default(), Log::default(), Log::default());
+    let _a = SseSubscription::subscribe(&endless, indexes(&early)).unwrap();
+    early.wait_for("1", 5000).await;
+    let _b = SseSubscription::subscribe_with(
+        &endless,
+        indexes(&late),
+        ShareOptions::new().replay_last(true),
+    )
+    .unwrap();
+    let _c = SseSubscription::subscribe(&endless, indexes(&plain)).unwrap();
+    sleep(50).await;
+    let last = *received(&early).last().unwrap();
+    assert_eq!(late.entries(), ["open".to_string(), last.to_string()]);
+    assert_eq!(plain.entries(), ["open"], "no replay unless asked");
+    early.wait_for(&(last + 1).to_string(), 2000).await;
+    sleep(20).await;
+    assert_eq!(received(&late), [last, last + 1]);
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_completion_rule_ends_its_subscription_only() {
+    let run = run_id("share-complete");
+    let endless = url("endless", &run, "interval=30");
+    let (done, going) = (Log::default(), Log::default());
+    let ends = done.clone();
+    let a = SseSubscription::subscribe(
+        &endless,
+        indexes(&done)
+            .complete_when(|chunk| chunk.index == 2)
+            .on_complete(move || ends.push("complete")),
+    )
+    .unwrap();
+    let b = SseSubscription::subscribe(&endless, indexes(&going)).unwrap();
+    done.wait_for("complete", 5000).await;
+    going.wait_for("6", 5000).await;
+    assert_eq!(done.entries(), ["open", "0", "1", "2", "complete"]);
+    assert_eq!(a.close_reason(), Some(CloseReason::Completed));
+    assert_eq!(a.ready_state(), ReadyState::Closed);
+    assert_eq!(b.ready_state(), ReadyState::Open);
+    assert_eq!(b.close_reason(), None);
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+#[wasm_bindgen_test]
+async fn different_settings_do_not_share_and_post_is_refused() {
+    let run = run_id("share-apart");
+    let endless = url("endless", &run, "interval=50");
+    let (a, b) = (Log::default(), Log::default());
+    let _x = SseSubscription::subscribe(&endless, indexes(&a)).unwrap();
+    let _y =
+        SseSubscription::subscribe(&endless, indexes(&b).transport(TransportKind::Fetch)).unwrap();
+    wait_for_stats(&run, "two requests", |s| s.requests == 2).await;
+    let post = SseSubscription::subscribe(&endless, SseOptions::<String>::text().method("POST"));
+    match post {
+        Err(SseError::InvalidOptions(message)) => {
+            assert!(message.contains("GET-only"), "{message}")
+        }
+        other => panic!("expected InvalidOptions, got {other:?}"),
+    }
+}
