@@ -162,6 +162,18 @@ impl ReconnectPolicy {
         Duration::from_micros((seconds * 1e6).round() as u64)
     }
 
+    /// The policy as numbers (delays in µs, floats as their bits), to compare or name it without
+    /// formatting floats.
+    pub(crate) fn fingerprint(&self) -> [u64; 5] {
+        [
+            self.initial_delay.as_micros() as u64,
+            self.max_delay.as_micros() as u64,
+            self.factor.to_bits(),
+            self.jitter.to_bits(),
+            u64::from(self.max_attempts),
+        ]
+    }
+
     /// Checks that the numbers make sense.
     pub(crate) fn validate(&self) -> Result<(), String> {
         if self.initial_delay.is_zero() {

@@ -14,6 +14,7 @@ mod tabs;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use std::time::Duration;
 
 use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
@@ -23,7 +24,7 @@ use crate::connection::{Connection, Control};
 use crate::decode::Decoder;
 use crate::handler::{Callbacks, Handler, Target};
 use crate::options::FetchSettings;
-use crate::reconnect::{ReconnectInfo, ReconnectPolicy};
+use crate::reconnect::{ReconnectInfo, ReconnectMode, ReconnectPolicy};
 use crate::transport::{EventKind, Part, Request};
 use crate::{CloseReason, FailReason, Message, ReadyState, SseError, SseOptions, TransportKind};
 
@@ -392,25 +393,55 @@ impl Settings {
         })
     }
 
+    /// A text that two subscriptions share exactly when their settings match; it also names the
+    /// tabs' channel and lock, so it must read the same in every tab. (Built by hand: `{:?}` of
+    /// the floats inside would bring kilobytes of float formatting into the wasm.)
     fn fingerprint(&self, scope: Share) -> String {
-        let headers: Vec<String> = self
-            .request
-            .headers
-            .iter()
-            .map(|part| match part {
-                Part::Value(value) => wasm_sse_header_key(value),
-                Part::Get(_) => String::new(),
-            })
-            .collect();
-        format!(
-            "{scope:?} {:?} {} {} {:?} {:?} {:?} {headers:?}",
-            self.transport,
-            self.with_credentials,
-            self.max_retries,
-            self.recreation,
-            self.last_event_id_param,
-            self.fetch,
-        )
+        let mut out = String::new();
+        let mut field = |text: &str| {
+            out.push_str(text);
+            out.push('\u{1f}');
+        };
+        let number = |n: u64| n.to_string();
+        let millis =
+            |d: Option<Duration>| d.map_or(String::new(), |d| number(d.as_millis() as u64));
+        field(if scope == Share::Tabs { "tabs" } else { "page" });
+        field(match self.transport {
+            TransportKind::EventSource => "eventsource",
+            TransportKind::Fetch => "fetch",
+            _ => "auto",
+        });
+        field(if self.with_credentials {
+            "credentials"
+        } else {
+            ""
+        });
+        field(&number(u64::from(self.max_retries)));
+        let policy = self.recreation.as_ref().map(ReconnectPolicy::fingerprint);
+        for value in policy.into_iter().flatten() {
+            field(&number(value));
+        }
+        field(self.last_event_id_param.as_deref().unwrap_or(""));
+        let fetch = &self.fetch;
+        field(fetch.last_event_id.as_deref().unwrap_or(""));
+        field(&millis(fetch.idle_timeout));
+        field(match fetch.reconnect {
+            Some(ReconnectMode::Always) => "always",
+            Some(ReconnectMode::Never) => "never",
+            _ => "",
+        });
+        field(if fetch.flush_at_end { "flush" } else { "" });
+        field(
+            &fetch
+                .max_event_size
+                .map_or(String::new(), |n| number(n as u64)),
+        );
+        for part in &self.request.headers {
+            if let Part::Value(value) = part {
+                field(&wasm_sse_header_key(value));
+            }
+        }
+        out
     }
 
     /// The options of the hub's connection: these settings, the raw decoder, `names`, no
@@ -510,10 +541,16 @@ impl Hub {
     }
 
     fn channel_name(&self) -> String {
-        format!(
-            "wasm-sse {} {} {:?}",
-            self.key.url, self.key.settings, self.names
-        )
+        let names = self.names.join("\u{1f}");
+        [
+            "wasm-sse ",
+            &self.key.url,
+            " ",
+            &self.key.settings,
+            " ",
+            &names,
+        ]
+        .concat()
     }
 
     /// Opens this hub's own connection (page mode, or leading in tabs mode).
