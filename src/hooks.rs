@@ -13,7 +13,10 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 
 use crate::options::SseOptions;
-use crate::{guard, CloseReason, Message, ReadyState, ReconnectInfo, SseError};
+use crate::{
+    guard, CloseReason, Message, ReadyState, ReconnectInfo, ShareOptions, SseError, SseService,
+    SseSubscription,
+};
 
 /// Options of the framework hooks: how each connection is configured, plus what the hook keeps.
 ///
@@ -34,7 +37,8 @@ use crate::{guard, CloseReason, Message, ReadyState, ReconnectInfo, SseError};
 ///
 /// Defaults: the core options are [`SseOptions::json`] (JSON into `T`, no completion rule);
 /// only the latest message is kept (`keep_messages(false)`); the connection opens as soon as the
-/// component mounts (`immediate(true)`); no body (`body` unset: the core options decide).
+/// component mounts (`immediate(true)`); no body (`body` unset: the core options decide); not
+/// shared (`share` unset: the component has its own connection).
 ///
 /// # Example
 /// ```
@@ -58,6 +62,7 @@ pub struct UseSseOptions<T> {
     pub(crate) keep_messages: bool,
     pub(crate) immediate: bool,
     pub(crate) body: Option<UseSseBody>,
+    pub(crate) share: Option<ShareOptions>,
 }
 
 impl<T: 'static> UseSseOptions<T> {
@@ -69,6 +74,7 @@ impl<T: 'static> UseSseOptions<T> {
             keep_messages: false,
             immediate: true,
             body: None,
+            share: None,
         }
     }
 
@@ -126,6 +132,44 @@ impl<T: 'static> UseSseOptions<T> {
     /// ```
     pub fn body(mut self, body: impl Into<UseSseBody>) -> Self {
         self.body = Some(body.into());
+        self
+    }
+
+    /// Share the connection with every hook and [`SseSubscription`] listening to the same URL
+    /// with the same connection settings, so that several components showing one stream cost
+    /// one connection (default: not shared, each component has its own connection).
+    ///
+    /// Takes a [`Share`](crate::Share) scope ([`Share::Page`](crate::Share::Page): in this
+    /// page; [`Share::Tabs`](crate::Share::Tabs): between the tabs of this origin) or a
+    /// [`ShareOptions`] (to also get the stream's last message on joining, with
+    /// [`ShareOptions::replay_last`]).
+    ///
+    /// The hook then holds an [`SseSubscription`] instead of its own connection, and shows the
+    /// same state. Each component keeps its own decoding, named events, completion rules and
+    /// callbacks: a completion ends that component's subscription, not the stream. `close()`
+    /// unsubscribes this component (the stream goes on for the others), `reconnect()`/`open()`
+    /// and a new URL subscribe again, and unmounting unsubscribes; the connection closes when
+    /// its last subscriber leaves.
+    ///
+    /// Sharing is GET only: a request body (here or on the core options), another method, a
+    /// custom fetch function or a header getter is refused, and the hook shows that
+    /// [`SseError::InvalidOptions`] as its error.
+    ///
+    /// # Example
+    /// ```
+    /// # #[cfg(feature = "yew")] use wasm_sse::yew::UseSseOptions;
+    /// # #[cfg(all(feature = "leptos", not(feature = "yew")))] use wasm_sse::leptos::UseSseOptions;
+    /// use wasm_sse::{Share, ShareOptions, SseOptions};
+    ///
+    /// // The header, the sidebar and the bell each use these: one connection for the three.
+    /// let options = UseSseOptions::new(SseOptions::<String>::text).share(Share::Page);
+    /// // Between the tabs of this origin, and the last notification at once on mounting.
+    /// let across_tabs = UseSseOptions::new(SseOptions::<String>::text)
+    ///     .share(ShareOptions::new().scope(Share::Tabs).replay_last(true));
+    /// # let _ = (options, across_tabs);
+    /// ```
+    pub fn share(mut self, share: impl Into<ShareOptions>) -> Self {
+        self.share = Some(share.into());
         self
     }
 
@@ -256,6 +300,7 @@ impl<T> Clone for UseSseOptions<T> {
             keep_messages: self.keep_messages,
             immediate: self.immediate,
             body: self.body.clone(),
+            share: self.share,
         }
     }
 }
@@ -266,7 +311,70 @@ impl<T> fmt::Debug for UseSseOptions<T> {
             .field("keep_messages", &self.keep_messages)
             .field("immediate", &self.immediate)
             .field("body", &self.body)
+            .field("share", &self.share)
             .finish_non_exhaustive()
+    }
+}
+
+/// Where a hook's events come from: its own connection, or (with [`UseSseOptions::share`]) a
+/// subscription to a shared stream. Dropping it closes the connection or unsubscribes.
+pub(crate) struct Source<T> {
+    service: SseService,
+    subscription: Option<SseSubscription<T>>,
+}
+
+impl<T: 'static> Source<T> {
+    pub(crate) fn new() -> Self {
+        Source {
+            service: SseService::new(),
+            subscription: None,
+        }
+    }
+
+    /// Closes the current connection (or leaves the shared stream), then connects to `url`:
+    /// alone, or subscribing as `share` says.
+    pub(crate) fn connect(
+        &mut self,
+        url: &str,
+        options: SseOptions<T>,
+        share: Option<ShareOptions>,
+    ) -> Result<(), SseError> {
+        self.disconnect();
+        self.subscription = None;
+        match share {
+            None => self.service.connect(url, options),
+            Some(share) => {
+                self.subscription = Some(SseSubscription::subscribe_with(url, options, share)?);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<T> Source<T> {
+    /// Closes the connection, or leaves the shared stream (which goes on for the others).
+    /// Idempotent; no callback fires afterwards.
+    pub(crate) fn disconnect(&mut self) {
+        self.service.disconnect();
+        if let Some(subscription) = &self.subscription {
+            subscription.unsubscribe();
+        }
+    }
+
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        match &self.subscription {
+            // Ended by its own completion rule: closed for this hook, though the stream goes on.
+            Some(subscription) if subscription.close_reason().is_some() => ReadyState::Closed,
+            Some(subscription) => subscription.ready_state(),
+            None => self.service.ready_state(),
+        }
+    }
+
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
+        match &self.subscription {
+            Some(subscription) => subscription.close_reason(),
+            None => self.service.close_reason(),
+        }
     }
 }
 

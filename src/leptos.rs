@@ -15,6 +15,12 @@
 //! The core options also carry the request of the fetch transport (method, headers, a token
 //! getter); [`use_sse_with_options`] shows a POST chat.
 //!
+//! With [`UseSseOptions::share`], the function holds an
+//! [`SseSubscription`](crate::SseSubscription) instead of its own service: every component
+//! listening to the same URL (and connection settings) shares one connection, in the page or
+//! between tabs; `close()` and the owner's cleanup unsubscribe that component only, and the
+//! connection closes with its last subscriber.
+//!
 //! ## Server-side rendering
 //! With the feature `ssr`, both functions do nothing: `ready_state` is `Closed`, the other
 //! signals are empty, and `open`/`close` do nothing, so components compile and render on the
@@ -264,8 +270,8 @@ mod client {
     };
 
     use super::UseSseReturn;
-    use crate::hooks::{self, Event, Status, UseSseBody, UseSseOptions};
-    use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError, SseService};
+    use crate::hooks::{self, Event, Source, Status, UseSseBody, UseSseOptions};
+    use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError};
 
     pub(super) fn use_sse<T: Clone + 'static>(
         url: Signal<String>,
@@ -278,8 +284,8 @@ mod client {
         let (immediate, keep_messages) = (options.immediate, options.keep_messages);
         let body = options.body.clone();
         let signals = Signals::new();
-        // Owned by the reactive owner: dropped (so closed) when it is cleaned up.
-        let service = StoredValue::new_local(SseService::new());
+        // Owned by the reactive owner: dropped (so closed, or unsubscribed) when it is cleaned up.
+        let service = StoredValue::new_local(Source::new());
         let hook = Hook {
             signals,
             service,
@@ -307,7 +313,7 @@ mod client {
             false,
         );
         on_cleanup(move || {
-            service.try_update_value(SseService::disconnect);
+            service.try_update_value(Source::disconnect);
         });
 
         let open = move || generation.update(|generation| *generation += 1);
@@ -337,7 +343,7 @@ mod client {
     /// What the effect needs to connect.
     struct Hook<T: 'static> {
         signals: Signals<T>,
-        service: StoredValue<SseService, LocalStorage>,
+        service: StoredValue<Source<T>, LocalStorage>,
         options: StoredValue<UseSseOptions<T>, LocalStorage>,
         keep_messages: bool,
     }
@@ -346,21 +352,24 @@ mod client {
         fn connect(&self, url: &str, body: Option<String>) {
             let signals = self.signals;
             if url.is_empty() {
-                self.service.try_update_value(SseService::disconnect);
+                self.service.try_update_value(Source::disconnect);
                 signals.reset(Status::idle());
                 return;
             }
             signals.reset(Status::connecting());
             let (service, keep_messages) = (self.service, self.keep_messages);
-            let Some(options) = self.options.try_with_value(|options| options.build(body)) else {
+            let Some((options, share)) = self
+                .options
+                .try_with_value(|options| (options.build(body), options.share))
+            else {
                 return;
             };
             let options = hooks::instrument(options, move |event| {
-                // The service has handled the event: its state is current.
+                // The core has handled the event: its state is current.
                 let now = service.try_with_value(|s| (s.ready_state(), s.close_reason()));
                 signals.record(event, now, keep_messages);
             });
-            let result = service.try_update_value(|service| service.connect(url, options));
+            let result = service.try_update_value(|service| service.connect(url, options, share));
             if let Some(Err(error)) = result {
                 signals.publish(Status::refused(error));
             }

@@ -1,17 +1,23 @@
 //! [Yew](https://yew.rs) support (feature `yew`): the [`use_sse`] hook.
 //!
-//! The hook owns one [`SseService`]: it connects when the component mounts, reconnects when the
-//! URL or the request body ([`UseSseOptions::body`]) changes, and closes the connection when the component unmounts (the service is dropped
-//! with the component, which removes every listener; nothing is leaked or forgotten). Each render
+//! The hook owns one [`SseService`](crate::SseService): it connects when the component mounts,
+//! reconnects when the URL or the request body ([`UseSseOptions::body`]) changes, and closes the
+//! connection when the component unmounts (the service is dropped with the component, which
+//! removes every listener; nothing is leaked or forgotten). Each render
 //! gets a [`UseSseHandle`] snapshot: the ready state, the latest typed message, optionally every
 //! message, the last error and how the connection ended, plus [`UseSseHandle::close`] and
 //! [`UseSseHandle::reconnect`].
 //!
 //! Completion rules, named events, decoding and retries are configured on a core
 //! [`SseOptions`], built by a factory the hook calls for each new connection, so they behave
-//! exactly as with [`SseService`]. Your own callbacks on those options still fire. So is the
+//! exactly as with [`SseService`](crate::SseService). Your own callbacks on those options still fire. So is the
 //! request of the fetch transport (method, headers, a token getter); see
 //! [`use_sse_with_options`] for a POST chat.
+//!
+//! With [`UseSseOptions::share`], the hook holds an [`SseSubscription`](crate::SseSubscription)
+//! instead: every component listening to the same URL (and connection settings) shares one
+//! connection, in the page or between tabs; `close()` and unmounting unsubscribe that
+//! component only, and the connection closes with its last subscriber.
 //!
 //! # Example
 //! ```no_run
@@ -54,8 +60,8 @@ use std::rc::{Rc, Weak};
 use yew::functional::UseForceUpdateHandle;
 use yew::{hook, use_effect_with, use_force_update, use_ref};
 
-use crate::hooks::{self, Event, Status};
-use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError, SseOptions, SseService};
+use crate::hooks::{self, Event, Source, Status};
+use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError, SseOptions};
 
 pub use crate::hooks::{UseSseBody, UseSseOptions};
 
@@ -158,7 +164,7 @@ where
             }
             // Runs when the URL or the body changes, on `reconnect()`, and when the component
             // unmounts.
-            move || core.service.borrow_mut().disconnect()
+            move || core.source.borrow_mut().disconnect()
         });
     }
     core.handle()
@@ -288,9 +294,9 @@ impl<T> fmt::Debug for UseSseHandle<T> {
 }
 
 /// The hook's state, shared by the renders, the effect and the connection's callbacks (which
-/// hold it weakly: the service inside owns those callbacks).
+/// hold it weakly: the connection or subscription inside owns those callbacks).
 struct Core<T> {
-    service: RefCell<SseService>,
+    source: RefCell<Source<T>>,
     state: RefCell<State<T>>,
     /// The options of the latest render.
     options: RefCell<UseSseOptions<T>>,
@@ -323,9 +329,9 @@ struct State<T> {
 impl<T> Core<T> {
     fn close(&self) {
         let (ready_state, close_reason) = {
-            let mut service = self.service.borrow_mut();
-            service.disconnect();
-            (service.ready_state(), service.close_reason())
+            let mut source = self.source.borrow_mut();
+            source.disconnect();
+            (source.ready_state(), source.close_reason())
         };
         let mut state = self.state.borrow_mut();
         state.status.closed(ready_state, close_reason);
@@ -338,7 +344,7 @@ impl<T> Core<T> {
 impl<T: Clone + 'static> Core<T> {
     fn new(rerender: UseForceUpdateHandle, options: UseSseOptions<T>) -> Self {
         Core {
-            service: RefCell::new(SseService::new()),
+            source: RefCell::new(Source::new()),
             state: RefCell::new(State {
                 status: Status::idle(),
                 message: None,
@@ -383,26 +389,29 @@ impl<T: Clone + 'static> Core<T> {
     /// In the effect: a new connection, recording into the state.
     fn connect(this: &Rc<Self>, key: &Key) {
         let options = this.options.borrow().clone();
-        let keep_messages = options.keep_messages;
+        let (keep_messages, share) = (options.keep_messages, options.share);
         let core = Rc::downgrade(this);
         let sse_options = hooks::instrument(options.build(key.body.clone()), move |event| {
             if let Some(core) = core.upgrade() {
                 core.record(event, keep_messages);
             }
         });
-        let result = this.service.borrow_mut().connect(&key.url, sse_options);
+        let result = this
+            .source
+            .borrow_mut()
+            .connect(&key.url, sse_options, share);
         if let Err(error) = result {
             this.reset(Status::refused(error));
             this.rerender.force_update();
         }
     }
 
-    /// A connection callback fired: the service has handled the event, so its ready state and
+    /// A connection callback fired: the core has handled the event, so its ready state and
     /// close reason are current.
     fn record(&self, event: Event<T>, keep_messages: bool) {
         let mut state = self.state.borrow_mut();
-        let (ready_state, close_reason) = match self.service.try_borrow() {
-            Ok(service) => (service.ready_state(), service.close_reason()),
+        let (ready_state, close_reason) = match self.source.try_borrow() {
+            Ok(source) => (source.ready_state(), source.close_reason()),
             Err(_) => (state.status.ready_state, state.status.close_reason.clone()),
         };
         state.status.apply(&event, ready_state, close_reason);

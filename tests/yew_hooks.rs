@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use wasm_bindgen_test::*;
 use wasm_sse::yew::{use_sse, use_sse_with_options, UseSseHandle, UseSseOptions};
-use wasm_sse::{FailReason, SseOptions};
+use wasm_sse::{FailReason, Share, SseOptions};
 use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -551,4 +551,185 @@ async fn a_new_body_makes_a_new_connection_and_the_same_body_does_not() {
     );
     app.destroy();
     wait_for_stats(&run, "the second request go away", |s| s.disconnects == 2).await;
+}
+
+// Sharing: several components listening to one stream over one connection.
+
+#[derive(Properties, PartialEq)]
+struct SharedProps {
+    url: AttrValue,
+    /// Share the connection (`Share::Page`), or have one of its own.
+    share: bool,
+    /// A POST with this body, which sharing refuses.
+    #[prop_or_default]
+    body: Option<AttrValue>,
+}
+
+/// Every message's index, comma-separated; the state line, the count and the error.
+#[component]
+fn Shared(props: &SharedProps) -> Html {
+    let post = props.body.is_some();
+    let mut options = UseSseOptions::new(move || {
+        let options = SseOptions::<Chunk>::json();
+        if post {
+            options.method("POST")
+        } else {
+            options
+        }
+    })
+    .keep_messages(true);
+    if props.share {
+        options = options.share(Share::Page);
+    }
+    if let Some(body) = &props.body {
+        options = options.body(body.as_str());
+    }
+    let sse = use_sse_with_options(&props.url, options);
+    let indexes: Vec<String> = sse
+        .messages()
+        .iter()
+        .map(|m| m.data.index.to_string())
+        .collect();
+    let error = sse.error().map(|e| e.to_string()).unwrap_or_default();
+    let close = {
+        let sse = sse.clone();
+        move |_| sse.close()
+    };
+    let reconnect = {
+        let sse = sse.clone();
+        move |_| sse.reconnect()
+    };
+    html! {
+        <div>
+            <p class="state">{describe(&sse)}</p>
+            <p class="indexes">{indexes.join(",")}</p>
+            <p class="count">{sse.messages().len()}</p>
+            <p class="error">{error}</p>
+            <button class="close" onclick={close}>{"Stop"}</button>
+            <button class="reconnect" onclick={reconnect}>{"Again"}</button>
+        </div>
+    }
+}
+
+fn mount_shared(props: SharedProps) -> (web_sys::HtmlElement, yew::AppHandle<Shared>) {
+    let div = fresh_div();
+    let app = yew::Renderer::<Shared>::with_root_and_props(div.clone().into(), props).render();
+    (div, app)
+}
+
+fn shared(url: &str, share: bool) -> SharedProps {
+    SharedProps {
+        url: url.to_owned().into(),
+        share,
+        body: None,
+    }
+}
+
+fn count(div: &web_sys::HtmlElement) -> usize {
+    text_of(div, ".count").parse().unwrap_or(0)
+}
+
+/// The indexes a component showed follow each other, with no gap and no repeat.
+fn assert_gapless(div: &web_sys::HtmlElement) {
+    let indexes: Vec<u32> = text_of(div, ".indexes")
+        .split(',')
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    assert!(indexes.windows(2).all(|w| w[1] == w[0] + 1), "{indexes:?}");
+}
+
+#[wasm_bindgen_test]
+async fn three_shared_components_cost_one_connection_until_the_last_unmounts() {
+    let run = run_id("yew-share");
+    let endless = url("endless", &run, "interval=50");
+    let mut apps: Vec<_> = (0..3)
+        .map(|_| mount_shared(shared(&endless, true)))
+        .collect();
+    for (div, _) in &apps {
+        wait_until("3 messages in each component", 5000, || count(div) >= 3).await;
+        assert_eq!(text_of(div, ".state"), "Open");
+        assert_eq!(text_of(div, ".error"), "");
+        assert_gapless(div);
+    }
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+
+    // close() unsubscribes that component only; reconnect() subscribes it again.
+    let first = &apps[0].0;
+    click(first, ".close");
+    wait_for_text(first, ".state", "Closed Disconnected", 2000).await;
+    let closed_at = count(first);
+    click(first, ".reconnect");
+    wait_until("the first component back, with a fresh list", 5000, || {
+        text_of(first, ".state") == "Open" && (1..closed_at).contains(&count(first))
+    })
+    .await;
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+
+    // Two unmount: the third still listens, on the same request.
+    let (last_div, last_app) = apps.pop().unwrap();
+    for (_, app) in apps {
+        app.destroy();
+    }
+    let before = count(&last_div);
+    sleep(300).await;
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+    assert!(
+        count(&last_div) > before,
+        "the stream goes on for the third"
+    );
+    assert_eq!(text_of(&last_div, ".state"), "Open");
+    assert_gapless(&last_div);
+
+    // The last one unmounts: the client goes.
+    last_app.destroy();
+    let stats = wait_for_stats(&run, "the client go", |s| s.disconnects == 1).await;
+    assert_eq!(stats.requests, 1);
+    sleep(NO_RECONNECT_GRACE_MS).await;
+    assert_eq!(self::stats(&run).await.requests, 1, "nothing reconnects");
+}
+
+#[wasm_bindgen_test]
+async fn a_component_that_does_not_share_has_its_own_connection() {
+    let run = run_id("yew-share-not");
+    let endless = url("endless", &run, "interval=50");
+    let (own_div, own) = mount_shared(shared(&endless, false));
+    let (a_div, a) = mount_shared(shared(&endless, true));
+    let (b_div, b) = mount_shared(shared(&endless, true));
+    for div in [&own_div, &a_div, &b_div] {
+        wait_until("2 messages in each component", 5000, || count(div) >= 2).await;
+    }
+    let stats = self::stats(&run).await;
+    assert_eq!(
+        (stats.requests, stats.disconnects),
+        (2, 0),
+        "its own, and one for the two that share: {stats:?}"
+    );
+    own.destroy();
+    wait_for_stats(&run, "its own connection close", |s| s.disconnects == 1).await;
+    a.destroy();
+    b.destroy();
+    let stats = wait_for_stats(&run, "the shared one close", |s| s.disconnects == 2).await;
+    assert_eq!(stats.requests, 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_hook_with_a_body_shows_the_refusal() {
+    let run = run_id("yew-share-body");
+    let (div, app) = mount_shared(SharedProps {
+        body: Some("prompt".into()),
+        ..shared(&url("endless", &run, ""), true)
+    });
+    wait_until("an error", 2000, || !text_of(&div, ".error").is_empty()).await;
+    assert!(
+        text_of(&div, ".error").starts_with("invalid options: sharing is GET-only"),
+        "{}",
+        text_of(&div, ".error")
+    );
+    assert_eq!(text_of(&div, ".state"), "Closed");
+    sleep(200).await;
+    assert_eq!(stats(&run).await.requests, 0);
+    app.destroy();
 }

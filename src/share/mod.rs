@@ -108,6 +108,18 @@ impl ShareOptions {
     }
 }
 
+impl From<Share> for ShareOptions {
+    /// That scope, no replay.
+    ///
+    /// ```
+    /// use wasm_sse::{Share, ShareOptions};
+    /// assert_eq!(ShareOptions::from(Share::Tabs), ShareOptions::new().scope(Share::Tabs));
+    /// ```
+    fn from(scope: Share) -> Self {
+        ShareOptions::new().scope(scope)
+    }
+}
+
 /// A subscription to a shared stream: its own callbacks, named events, decoding and completion
 /// rules over a connection it shares with every subscriber to the same URL and connection
 /// settings. Dropping it (or [`SseSubscription::unsubscribe`]) leaves the stream; the connection
