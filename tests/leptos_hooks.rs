@@ -12,7 +12,7 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 use wasm_sse::leptos::{use_sse, use_sse_with_options, UseSseOptions, UseSseReturn};
-use wasm_sse::{CloseReason, FailReason, ReadyState, ReconnectInfo, SseOptions};
+use wasm_sse::{CloseReason, FailReason, ReadyState, ReconnectInfo, Share, SseOptions};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -515,4 +515,193 @@ async fn a_new_body_makes_a_new_connection_and_the_same_body_does_not() {
     );
     drop(app);
     wait_for_stats(&run, "the second request go away", |s| s.disconnects == 2).await;
+}
+
+// Sharing: several components listening to one stream over one connection.
+
+/// Every message's index, comma-separated; the state line, the count and the error. With a
+/// `body`, a POST (which sharing refuses).
+#[component]
+fn Shared(url: String, share: bool, body: Option<String>) -> impl IntoView {
+    let post = body.is_some();
+    let mut options = UseSseOptions::new(move || {
+        let options = SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1);
+        if post {
+            options.method("POST")
+        } else {
+            options
+        }
+    })
+    .keep_messages(true);
+    if share {
+        options = options.share(Share::Page);
+    }
+    if let Some(body) = body {
+        options = options.body(body);
+    }
+    let UseSseReturn {
+        ready_state,
+        messages,
+        error,
+        close_reason,
+        reconnecting,
+        open,
+        close,
+        ..
+    } = use_sse_with_options(url, options);
+    let state = move || describe(ready_state.get(), close_reason.get(), reconnecting.get());
+    let indexes = move || {
+        messages.with(|all| {
+            all.iter()
+                .map(|m| m.data.index.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    };
+    view! {
+        <div>
+            <p class="state">{state}</p>
+            <p class="indexes">{indexes}</p>
+            <p class="count">{move || messages.with(Vec::len)}</p>
+            <p class="error">{move || error.get().map(|e| e.to_string()).unwrap_or_default()}</p>
+            <button class="close" on:click=move |_| close()>"Stop"</button>
+            <button class="reconnect" on:click=move |_| open()>"Again"</button>
+        </div>
+    }
+}
+
+/// A mounted `Shared`; dropping it unmounts the component.
+struct MountedShared {
+    div: web_sys::HtmlElement,
+    _app: Box<dyn std::any::Any>,
+}
+
+fn mount_shared(url: &str, share: bool, body: Option<&str>) -> MountedShared {
+    let div = fresh_div();
+    let (url, body) = (url.to_owned(), body.map(str::to_owned));
+    let app = mount_to(div.clone(), move || {
+        view! { <Shared url=url.clone() share body=body.clone() /> }
+    });
+    MountedShared {
+        div,
+        _app: Box::new(app),
+    }
+}
+
+fn count(div: &web_sys::HtmlElement) -> usize {
+    text_of(div, ".count").parse().unwrap_or(0)
+}
+
+/// The indexes a component showed follow each other, with no gap and no repeat.
+fn assert_gapless(div: &web_sys::HtmlElement) {
+    let indexes: Vec<u32> = text_of(div, ".indexes")
+        .split(',')
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    assert!(indexes.windows(2).all(|w| w[1] == w[0] + 1), "{indexes:?}");
+}
+
+#[wasm_bindgen_test]
+async fn three_shared_components_cost_one_connection_until_the_last_unmounts() {
+    let run = run_id("leptos-share");
+    let endless = url("endless", &run, "interval=50");
+    let mut apps: Vec<_> = (0..3).map(|_| mount_shared(&endless, true, None)).collect();
+    for app in &apps {
+        let div = &app.div;
+        wait_until("3 messages in each component", 5000, || count(div) >= 3).await;
+        assert_eq!(text_of(div, ".state"), "Open");
+        assert_eq!(text_of(div, ".error"), "");
+        assert_gapless(div);
+    }
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+
+    // close() unsubscribes that component only; open() subscribes it again.
+    let first = &apps[0].div;
+    click(first, ".close");
+    wait_for_text(first, ".state", "Closed Disconnected", 2000).await;
+    let closed_at = count(first);
+    click(first, ".reconnect");
+    wait_until("the first component back, with a fresh list", 5000, || {
+        text_of(first, ".state") == "Open" && (1..closed_at).contains(&count(first))
+    })
+    .await;
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+
+    // Two unmount: the third still listens, on the same request.
+    let last = apps.pop().unwrap();
+    drop(apps);
+    let before = count(&last.div);
+    sleep(300).await;
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+    assert!(
+        count(&last.div) > before,
+        "the stream goes on for the third"
+    );
+    assert_eq!(text_of(&last.div, ".state"), "Open");
+    assert_gapless(&last.div);
+
+    // The last one unmounts: the client goes.
+    drop(last);
+    let stats = wait_for_stats(&run, "the client go", |s| s.disconnects == 1).await;
+    assert_eq!(stats.requests, 1);
+    sleep(NO_RECONNECT_GRACE_MS).await;
+    assert_eq!(self::stats(&run).await.requests, 1, "nothing reconnects");
+}
+
+#[wasm_bindgen_test]
+async fn a_component_that_does_not_share_has_its_own_connection() {
+    let run = run_id("leptos-share-not");
+    let endless = url("endless", &run, "interval=50");
+    let own = mount_shared(&endless, false, None);
+    let a = mount_shared(&endless, true, None);
+    let b = mount_shared(&endless, true, None);
+    for app in [&own, &a, &b] {
+        let div = &app.div;
+        wait_until("2 messages in each component", 5000, || count(div) >= 2).await;
+    }
+    let stats = self::stats(&run).await;
+    assert_eq!(
+        (stats.requests, stats.disconnects),
+        (2, 0),
+        "its own, and one for the two that share: {stats:?}"
+    );
+    drop(own);
+    wait_for_stats(&run, "its own connection close", |s| s.disconnects == 1).await;
+    drop((a, b));
+    let stats = wait_for_stats(&run, "the shared one close", |s| s.disconnects == 2).await;
+    assert_eq!(stats.requests, 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_hook_with_a_body_shows_the_refusal() {
+    let run = run_id("leptos-share-body");
+    let app = mount_shared(&url("endless", &run, ""), true, Some("prompt"));
+    let div = &app.div;
+    wait_until("an error", 2000, || !text_of(div, ".error").is_empty()).await;
+    assert!(
+        text_of(div, ".error").starts_with("invalid options: sharing is GET-only"),
+        "{}",
+        text_of(div, ".error")
+    );
+    assert_eq!(text_of(div, ".state"), "Closed");
+    sleep(200).await;
+    assert_eq!(stats(&run).await.requests, 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_component_completes_on_its_own_rule() {
+    let run = run_id("leptos-share-complete");
+    let app = mount_shared(&url("basic", &run, ""), true, None);
+    let div = &app.div;
+    wait_for_text(div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(text_of(div, ".indexes"), "0,1,2,3");
+    sleep(NO_RECONNECT_GRACE_MS).await;
+    let stats = stats(&run).await;
+    assert_eq!(
+        stats.requests, 1,
+        "the completion closed the shared connection: {stats:?}"
+    );
 }

@@ -570,7 +570,7 @@ struct SharedProps {
 fn Shared(props: &SharedProps) -> Html {
     let post = props.body.is_some();
     let mut options = UseSseOptions::new(move || {
-        let options = SseOptions::<Chunk>::json();
+        let options = SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1);
         if post {
             options.method("POST")
         } else {
@@ -731,5 +731,20 @@ async fn a_shared_hook_with_a_body_shows_the_refusal() {
     assert_eq!(text_of(&div, ".state"), "Closed");
     sleep(200).await;
     assert_eq!(stats(&run).await.requests, 0);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_component_completes_on_its_own_rule() {
+    let run = run_id("yew-share-complete");
+    let (div, app) = mount_shared(shared(&url("basic", &run, ""), true));
+    wait_for_text(&div, ".state", "Closed Completed", 5000).await;
+    assert_eq!(text_of(&div, ".indexes"), "0,1,2,3");
+    sleep(NO_RECONNECT_GRACE_MS).await;
+    let stats = stats(&run).await;
+    assert_eq!(
+        stats.requests, 1,
+        "the completion closed the shared connection: {stats:?}"
+    );
     app.destroy();
 }
