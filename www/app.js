@@ -538,11 +538,106 @@ for (const chip of document.querySelectorAll(".chip")) {
   });
 }
 
+// ---------------------------------------------------------------- live notifications
+//
+// One stream shared by every tab of this origin (`share: "tabs"`): one tab holds the connection
+// and relays each notification to the others. The server counts its open connections; the page
+// polls that count to show that several tabs cost one. (Which tab leads is not part of the
+// package's API, so the page does not claim to know.)
+
+const NOTIFICATIONS_URL = "/api/notifications";
+const CONNECTIONS_URL = "/api/notifications/connections";
+const CONNECTIONS_EVERY_MS = 2000;
+/** The most notifications listed (newest first). */
+const MAX_NOTIFICATIONS = 20;
+
+const notify = {
+  summary: $("notify-summary"),
+  state: $("notify-state"),
+  lastId: $("notify-last-id"),
+  open: $("notify-open"),
+  list: $("notify-list"),
+  received: 0,
+  openOnServer: null,
+  /** The `SSESubscription`, kept for the page's lifetime. */
+  subscription: null,
+};
+
+function showNotifySummary() {
+  const parts = [notify.received ? `${notify.received} received` : notify.state.textContent];
+  if (notify.openOnServer !== null) {
+    const n = notify.openOnServer;
+    parts.push(`${n} open connection${n === 1 ? "" : "s"} on the server`);
+  }
+  notify.summary.textContent = parts.join(" · ");
+}
+
+function setNotifyState(state) {
+  notify.state.textContent = state;
+  notify.state.dataset.state = state;
+  showNotifySummary();
+}
+
+/** Lists one notification `{ id, text, at }`, as text only. */
+function addNotification(data, event) {
+  if (!data || typeof data.text !== "string") return;
+  const id = Number.isInteger(data.id) ? data.id : Number(event?.lastEventId);
+  const row = el("li", "notify-row");
+  row.dataset.id = String(id);
+  const at = new Date(data.at);
+  const time = el("time", "notify-time", Number.isNaN(at.getTime()) ? "" : at.toLocaleTimeString());
+  if (!Number.isNaN(at.getTime())) time.dateTime = at.toISOString();
+  row.append(el("span", "notify-id", `#${id}`), time, el("span", "notify-text", data.text));
+  notify.list.prepend(row);
+  while (notify.list.children.length > MAX_NOTIFICATIONS) notify.list.lastElementChild.remove();
+  notify.received += 1;
+  notify.lastId.textContent = String(id);
+  setNotifyState("open");
+}
+
+function subscribeToNotifications() {
+  try {
+    notify.subscription = SSEService.subscribe(NOTIFICATIONS_URL, {
+      share: "tabs",
+      replayLast: true,
+      onMessage: addNotification,
+      onOpen: () => setNotifyState("open"),
+      onReconnecting: ({ attempt }) => setNotifyState(`reconnecting (attempt ${attempt})`),
+      onError: (error) => {
+        if (error.kind === "failed") setNotifyState("failed");
+      },
+    });
+  } catch (error) {
+    setNotifyState("failed");
+    console.warn("wasm-sse demo: cannot subscribe to the notifications", error);
+  }
+}
+
+/** Polls the server's count of open notification connections, one request at a time. */
+async function pollConnections() {
+  try {
+    const response = await fetch(CONNECTIONS_URL, { cache: "no-store" });
+    if (response.ok) {
+      const { open } = await response.json();
+      if (Number.isInteger(open)) {
+        notify.openOnServer = open;
+        notify.open.textContent = String(open);
+        showNotifySummary();
+      }
+    }
+  } catch {
+    // The server is away (e.g. stopped): keep the last count and try again.
+  }
+  setTimeout(pollConnections, CONNECTIONS_EVERY_MS);
+}
+
 // ---------------------------------------------------------------- start-up
 
 try {
   await init();
   sse = new SSEService();
+  subscribeToNotifications();
+  pollConnections();
   setStatus("ready");
   setBusy(false);
   prompt.focus();

@@ -6,6 +6,7 @@ mod bench;
 mod chat;
 mod cors;
 mod ctx;
+mod notifications;
 mod proxy;
 mod raw;
 mod request;
@@ -102,6 +103,7 @@ fn router(state: AppState) -> Router {
         .route("/api/chat", get(chat::get).post(chat::post))
         .route("/v1/chat/completions", post(chat::completions))
         .merge(bench::routes())
+        .merge(notifications::routes())
         .fallback(static_files::serve)
         .with_state(state)
         // Added last so it also wraps the fallback and 404/405 answers.

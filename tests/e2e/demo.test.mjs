@@ -200,6 +200,11 @@ async function stats(run) {
 /** A page that records CSP violations, page errors and every state of the status badge. */
 async function newPage(options = {}, run = RUN) {
   const p = await browser.newPage({ viewport: { width: 1200, height: 800 }, ...options });
+  return openDemo(p, run);
+}
+
+/** Loads the demo in `p`, recording what `newPage` describes; resolves once it is ready. */
+async function openDemo(p, run = RUN) {
   p.on("console", (message) => {
     if (/content security policy/i.test(message.text())) cspViolations.push(message.text());
     if (message.type() === "error") consoleErrors.push(message.text());
@@ -568,4 +573,112 @@ test("screenshot of a finished two-turn POST conversation", { timeout: 90_000 },
   }
   await assertClean(shot);
   await shot.close();
+});
+
+// ------------------------------------------------------------------ live notifications
+
+/** The notification ids a tab lists, in the order they arrived (the list is newest first). */
+function notificationIds(p) {
+  return p.$$eval("#notify-list .notify-row", (rows) => rows.map((row) => Number(row.dataset.id)).reverse());
+}
+
+/** Waits until `p` lists a notification with an id of at least `id`. */
+async function waitForNotification(p, id, timeout = 20_000) {
+  await p.waitForFunction(
+    (least) => {
+      const newest = document.querySelector("#notify-list .notify-row");
+      return newest !== null && Number(newest.dataset.id) >= least;
+    },
+    id,
+    { timeout },
+  );
+}
+
+/** The server's count of open notification streams. */
+async function openOnServer() {
+  const response = await fetch(`${base}api/notifications/connections`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  return (await response.json()).open;
+}
+
+/**
+ * Waits until the page shows `expected` open connections on the server and both it and the
+ * server keep saying so for a while (past one poll of the page and one notification).
+ */
+async function waitForStableOpenCount(p, expected, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let since = null;
+  let seen = [];
+  while (Date.now() < deadline) {
+    const shown = (await p.textContent("#notify-open")).trim();
+    const server = await openOnServer();
+    seen = [...seen.slice(-5), `${shown}/${server}`];
+    if (shown === String(expected) && server === expected) {
+      since ??= Date.now();
+      if (Date.now() - since >= 4_500) return;
+    } else {
+      since = null;
+    }
+    await sleep(250);
+  }
+  assert.fail(`the open count did not settle at ${expected} (page/server: ${seen.join(", ")})`);
+}
+
+/** Each id once, none skipped. */
+function assertGapless(ids, what) {
+  assert.ok(ids.length > 0, `${what}: notifications arrived`);
+  ids.forEach((id, i) => {
+    if (i > 0) assert.equal(id, ids[i - 1] + 1, `${what}: gapless and without repeats: ${ids.join(",")}`);
+  });
+}
+
+test("tabs share one notifications connection and a closed leader hands over without a gap", { timeout: 120_000 }, async (t) => {
+  // The server counts every notification stream: earlier pages (each its own browser context,
+  // so not sharing with these tabs) must be gone. This test runs last.
+  await page.close();
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, colorScheme: "dark" });
+  const tabs = [];
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const tab = await openDemo(await context.newPage(), `${RUN}-tab-${i}`);
+      await tab.click("#notify summary");
+      await tab.evaluate(() => {
+        window.__notifyStates = [];
+        const state = document.getElementById("notify-state");
+        const record = () => {
+          if (window.__notifyStates.at(-1) !== state.textContent) window.__notifyStates.push(state.textContent);
+        };
+        record();
+        new MutationObserver(record).observe(state, { childList: true, characterData: true, subtree: true });
+      });
+      // The first tab takes the lock and so leads: open the next once this one is listening.
+      await waitForNotification(tab, 1);
+      tabs.push(tab);
+    }
+    await waitForStableOpenCount(tabs[0], 1);
+    for (const [i, tab] of tabs.entries()) {
+      assert.ok(await tab.isVisible("#notify-list .notify-row"), `tab ${i} shows notifications`);
+      assertGapless(await notificationIds(tab), `tab ${i}`);
+      assert.match(await tab.textContent("#notify-summary"), /1 open connection on the server/);
+    }
+    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await tabs[2].screenshot({ path: path.join(path.dirname(SCREENSHOT), "demo-notifications.png") });
+
+    // Close the first (leading) tab: another one takes the lock and resumes from the last id.
+    const [leader, ...rest] = tabs;
+    const lastBefore = Math.max(...(await Promise.all(rest.map(async (tab) => (await notificationIds(tab)).at(-1)))));
+    await leader.close();
+    for (const tab of rest) await waitForNotification(tab, lastBefore + 3, 30_000);
+    await waitForStableOpenCount(rest[0], 1);
+    for (const [i, tab] of rest.entries()) {
+      const ids = await notificationIds(tab);
+      assertGapless(ids, `remaining tab ${i}`);
+      assert.ok(ids.at(-1) >= lastBefore + 3, `remaining tab ${i} kept receiving: ${ids.join(",")}`);
+      t.diagnostic(`remaining tab ${i}: ids ${ids.join(",")}; stream states ${(await tab.evaluate(() => window.__notifyStates)).join(" → ")}`);
+      await assertClean(tab);
+    }
+  } finally {
+    await context.close();
+  }
 });
