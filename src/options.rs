@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
 
 use crate::decode::{self, Decoder};
 use crate::handler::{Handlers, Predicate};
@@ -299,7 +300,7 @@ impl<T> SseOptions<T> {
         let name = name.to_owned();
         self.request.headers.push(Part::Get(Rc::new(move || {
             let (name, value) = (name.clone(), value());
-            Box::pin(async move { Ok(header_pair(&name, &value.await)) })
+            future_to_promise(async move { Ok(header_pair(&name, &value.await)) })
         })));
         self
     }
@@ -319,7 +320,7 @@ impl<T> SseOptions<T> {
     {
         self.request.body = Some(Part::Get(Rc::new(move || {
             let body = body();
-            Box::pin(async move { Ok(body.await.into()) })
+            future_to_promise(async move { Ok(body.await.into()) })
         })));
         self
     }

@@ -655,14 +655,16 @@ async fn an_openai_compatible_stream_arrives_typed_and_ends_at_done() {
     .unwrap();
     log.wait_for("complete", 5000).await;
     assert_eq!(log.entries(), ["complete"]);
-    let answer = answer.borrow();
-    assert!(
-        answer.starts_with("You asked: \u{201c}hi\u{201d}. This is turn 1"),
-        "{answer}"
-    );
-    let finish = finish.borrow();
-    assert_eq!(finish.last(), Some(&Some("stop".to_string())));
-    assert!(finish[..finish.len() - 1].iter().all(Option::is_none));
+    {
+        let answer = answer.borrow();
+        assert!(
+            answer.starts_with("You asked: \u{201c}hi\u{201d}. This is turn 1"),
+            "{answer}"
+        );
+        let finish = finish.borrow();
+        assert_eq!(finish.last(), Some(&Some("stop".to_string())));
+        assert!(finish[..finish.len() - 1].iter().all(Option::is_none));
+    }
     assert_eq!(sse.last_event_id(), "", "OpenAI streams carry no ids");
     assert_eq!(stats(&run).await.requests, 1);
 
