@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::connection::Recreation;
 use crate::decode::{self, Decoder};
 use crate::handler::{Handlers, Predicate};
 use crate::reconnect::{ReconnectInfo, ReconnectMode, ReconnectPolicy, DEFAULT_MAX_RETRIES};
@@ -55,7 +56,7 @@ pub struct SseOptions<T> {
     pub(crate) handlers: Handlers<T>,
     pub(crate) completion: Completion<T>,
     pub(crate) max_retries: u32,
-    pub(crate) recreation: Option<ReconnectPolicy>,
+    pub(crate) recreation: Option<Recreation<T>>,
     pub(crate) last_event_id_param: Option<String>,
     pub(crate) transport: TransportKind,
     /// What the fetch transport sends (its `include_credentials` follows `with_credentials`).
@@ -235,11 +236,14 @@ impl<T> SseOptions<T> {
     }
 
     /// After a fatal failure, re-create the connection following `policy` (default: never).
-    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self
+    where
+        T: 'static,
+    {
         if let Err(problem) = policy.validate() {
             self.invalid = Some(problem);
         }
-        self.recreation = Some(policy);
+        self.recreation = Some(Recreation::new(policy));
         self
     }
 
@@ -476,7 +480,7 @@ impl<T> fmt::Debug for SseOptions<T> {
             .field("done_event", &self.completion.done_event)
             .field("done_data", &self.completion.done_data)
             .field("max_retries", &self.max_retries)
-            .field("reconnect", &self.recreation)
+            .field("reconnect", &self.recreation.as_ref().map(|r| &r.policy))
             .field("last_event_id_param", &self.last_event_id_param)
             .field("transport", &self.transport)
             .field("method", &self.request.method)

@@ -487,10 +487,14 @@ impl Sink for Deliver<'_> {
 
 /// Whether a `Content-Type` names `text/event-stream` (parameters allowed).
 fn is_event_stream(content_type: &str) -> bool {
-    content_type
-        .split(';')
-        .next()
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("text/event-stream"))
+    // A byte search: `split(';')` would link a char searcher.
+    let end = content_type
+        .bytes()
+        .position(|byte| byte == b';')
+        .unwrap_or(content_type.len());
+    content_type.as_bytes()[..end]
+        .trim_ascii()
+        .eq_ignore_ascii_case(b"text/event-stream")
 }
 
 /// The `Retry-After` header: seconds, or an HTTP date.
