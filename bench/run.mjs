@@ -35,8 +35,9 @@ const PLAN = smoke
       warmup: false,
       small: { count: 200, bytes: 100 },
       large: { count: 5, bytes: 65536 },
+      huge: { rounds: 1, sizes: [256 * 1024, 512 * 1024], chunk: 1024 },
       latency: { count: 20, interval: 5, warm: 0 },
-      memory: { rust: [20, 2], js: [20, 2], raw: [20, 2] },
+      memory: { rust: [20, 2], js: [20, 2], "rust-fetch": [20, 2], "js-fetch": [20, 2], raw: [20, 2] },
       profile: false,
     }
   : {
@@ -46,8 +47,9 @@ const PLAN = smoke
       warmup: true,
       small: { count: 50_000, bytes: 100 },
       large: { count: 500, bytes: 65536 },
+      huge: { rounds: 3, sizes: [8 * 1024 * 1024, 16 * 1024 * 1024], chunk: 1024 },
       latency: { count: 1000, interval: 5, warm: 100 },
-      memory: { rust: [10_000, 200], js: [1000, 50], raw: [10_000, 200] },
+      memory: { rust: [10_000, 200], js: [1000, 50], "rust-fetch": [2000, 100], "js-fetch": [1000, 50], raw: [10_000, 200] },
       profile: true,
     };
 
@@ -73,10 +75,22 @@ const LABELS = {
   "rust-untyped": "wasm-sse Rust, untyped (JsValue)",
   gloo: "gloo-net EventSource + serde-wasm-bindgen",
   "reconnecting-eventsource": "reconnecting-eventsource",
+  "js-fetch": "wasm-sse JS API, fetch transport",
+  "rust-typed-fetch": "wasm-sse Rust, typed, fetch transport",
+  "rust-untyped-fetch": "wasm-sse Rust, untyped, fetch transport",
   "fetch-event-source": "@microsoft/fetch-event-source",
+  eventsource: "eventsource (npm, fetch-based)",
+  "eventsource-parser": "eventsource-parser over fetch + TextDecoderStream",
+  "fetch-event-stream": "fetch-event-stream",
   "js-named": "wasm-sse JS API (named build)",
+  "js-named-fetch": "wasm-sse JS API, fetch transport (named build)",
   "rust-typed-preserve": "wasm-sse Rust, typed, large field kept as a JS string",
 };
+
+/** The JS peers that read the stream with fetch (the bar of the fetch transport's targets). */
+const FETCH_PEERS = ["fetch-event-source", "eventsource", "eventsource-parser", "fetch-event-stream"];
+/** Who runs the huge-event workload: the fetch-based contenders, and raw EventSource. */
+const HUGE = ["raw", "js-fetch", "rust-typed-fetch", "rust-untyped-fetch", ...FETCH_PEERS];
 
 /** What each contender does, for the report. */
 const CONTENDER_NOTES = {
@@ -86,6 +100,12 @@ const CONTENDER_NOTES = {
   "rust-untyped": "`SseOptions::json_value()` (the parsed `JsValue`), fields read through wasm-bindgen getters, `complete_when` on `status`.",
   gloo: "gloo-net 0.7 (`eventsource` feature) `EventSource::subscribe(\"message\")` stream, `JSON.parse` on the event's JS string (the fastest path: js-sys's `JSON::parse` takes a `&str`, a copy) and `serde_wasm_bindgen::from_value` into the same `Msg`, a hand-written completion check.",
   "reconnecting-eventsource": "`new ReconnectingEventSource(url)` (npm `reconnecting-eventsource` 1.6.5), otherwise as raw.",
+  "js-fetch": "the JS API as above with `transport: \"fetch\"`: `fetch`, the body read in a small JS loop, parsed by wasm-sse's own Rust parser.",
+  "rust-typed-fetch": "the Rust typed contender with `.transport(TransportKind::Fetch)`.",
+  "rust-untyped-fetch": "the Rust untyped contender with `.transport(TransportKind::Fetch)`.",
+  eventsource: "`new EventSource(url)` of the npm package `eventsource` 5.1.5 (fetch + eventsource-parser inside), otherwise as raw.",
+  "eventsource-parser": "`fetch(url)`, `body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())` (npm `eventsource-parser` 4.1.3), read to the final message, then aborted.",
+  "fetch-event-stream": "`for await (const event of await stream(url, { signal }))` (npm `fetch-event-stream` 0.1.6), aborted at the final message.",
   "fetch-event-source": "`fetchEventSource(url, { onmessage, signal })` (npm `@microsoft/fetch-event-source` 2.0.1): `fetch` and an SSE parser in JS, not `EventSource`; aborted at the final message.",
 };
 
@@ -173,6 +193,19 @@ async function main() {
       throughput[size] = { ...spec, runs };
     }
 
+    // One huge event, each size, for the contenders that read the body themselves (and raw).
+    const hugeNames = names.filter((name) => HUGE.includes(name));
+    const huge = { ...PLAN.huge, runs: {} };
+    for (const bytes of PLAN.huge.sizes) {
+      huge.runs[bytes] = Object.fromEntries(hugeNames.map((name) => [name, []]));
+      for (const [round, name] of interleaved(hugeNames, PLAN.huge.rounds)) {
+        const stats = await measure(([n, b, c]) => globalThis.bench.huge(n, b, c), [name, bytes, PLAN.huge.chunk]);
+        check(`${name} huge ${bytes} run ${round + 1}`, stats, 1);
+        huge.runs[bytes][name].push(stats);
+        log(`huge ${bytes} B ${name} run ${round + 1}: ${stats.ms.toFixed(1)} ms (main thread ${stats.cpuMs.toFixed(1)} ms)`);
+      }
+    }
+
     const latency = { ...PLAN.latency, runs: Object.fromEntries(names.map((name) => [name, []])) };
     if (PLAN.latency.warm > 0) {
       for (const name of names) {
@@ -197,7 +230,7 @@ async function main() {
     const profiles = PLAN.profile ? await profileAll(page) : {};
     if (pageErrors.length > 0) problems.push(`the page reported errors:\n${pageErrors.join("\n")}`);
 
-    results = summarize({ info, names, throughput, latency, memory, profiles, version: browser.version() });
+    results = summarize({ info, names, throughput, huge, latency, memory, profiles, version: browser.version() });
   } finally {
     await browser.close();
   }
@@ -211,8 +244,8 @@ async function profileAll(page) {
   await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
   const profiles = {};
   const wanted = [
-    ["small", ["raw", "js-named", "rust-typed", "rust-untyped", "gloo"]],
-    ["large", ["raw", "js-named", "rust-typed", "rust-typed-preserve", "gloo"]],
+    ["small", ["raw", "js-named", "rust-typed", "rust-untyped", "gloo", "js-named-fetch", "rust-typed-fetch", "eventsource-parser", "fetch-event-stream"]],
+    ["large", ["raw", "js-named", "rust-typed", "rust-typed-preserve", "gloo", "js-named-fetch", "rust-typed-fetch", "eventsource-parser", "fetch-event-stream"]],
   ];
   for (const [size, list] of wanted) {
     const spec = PLAN[size];
@@ -259,7 +292,7 @@ function hotFunctions(profile, limit) {
   return { busyMs: total / 1000, idleMs: idle / 1000, top };
 }
 
-function summarize({ info, names, throughput, latency, memory, profiles, version }) {
+function summarize({ info, names, throughput, huge, latency, memory, profiles, version }) {
   const rate = {};
   for (const size of ["small", "large"]) {
     rate[size] = {};
@@ -287,6 +320,21 @@ function summarize({ info, names, throughput, latency, memory, profiles, version
       runs: runs.map(({ p50, p99, max }) => ({ p50, p99, max })),
     };
   }
+  const hugeTimes = {};
+  for (const [bytes, byName] of Object.entries(huge.runs)) {
+    hugeTimes[bytes] = {};
+    for (const [name, runs] of Object.entries(byName)) {
+      hugeTimes[bytes][name] = {
+        ms: median(runs.map((r) => r.ms)),
+        cpuMs: median(runs.map((r) => r.cpuMs)),
+        runs: runs.map((r) => Math.round(r.ms)),
+      };
+    }
+  }
+  const [hugeSmall, hugeLarge] = huge.sizes;
+  const fastestPeer = (size) =>
+    FETCH_PEERS.map((name) => rate[size][name]).reduce((best, x) => (x.median > best.median ? x : best));
+  const fastestPeerName = (size) => FETCH_PEERS.find((name) => rate[size][name] === fastestPeer(size));
   const sizes = JSON.parse(readFileSync(env("BENCH_SIZES"), "utf8"));
   const MB = 1024 * 1024;
   const targets = [
@@ -309,6 +357,38 @@ function summarize({ info, names, throughput, latency, memory, profiles, version
         target(`EventSources alive after GC, ${what}`, "0", m.sourcesAlive, (n) => n === 0, String),
       ];
     }),
+    ...["small", "large"].map((size) =>
+      speed(`fetch transport, JS API ≥ fastest JS fetch-based peer (${LABELS[fastestPeerName(size)]}), ${size}`, "≥ 1.00 × peer", rate[size]["js-fetch"], fastestPeer(size), 1),
+    ),
+    speed("fetch transport, JS API ≥ 5 × raw EventSource, small", "≥ 5.00 × raw", rate.small["js-fetch"], rate.small.raw, 5),
+    ...["small", "large"].map((size) =>
+      speed(`fetch transport, Rust typed ≥ 0.8 × fastest JS fetch-based peer, ${size}`, "≥ 0.80 × peer", rate[size]["rust-typed-fetch"], fastestPeer(size), 0.8),
+    ),
+    target(
+      `${bytesText(hugeSmall)} event in ${huge.chunk} B pieces: JS API (fetch) time ÷ eventsource-parser's`,
+      "≤ 2.00 ×",
+      hugeTimes[hugeSmall]["js-fetch"].ms / hugeTimes[hugeSmall]["eventsource-parser"].ms,
+      (r) => r <= 2,
+      ratioText,
+    ),
+    target(
+      `${bytesText(hugeLarge)} event ÷ ${bytesText(hugeSmall)} event, JS API (fetch) (linear)`,
+      "≤ 2.20 ×",
+      hugeTimes[hugeLarge]["js-fetch"].ms / hugeTimes[hugeSmall]["js-fetch"].ms,
+      (r) => r <= 2.2,
+      ratioText,
+    ),
+    ...["js-fetch", "rust-typed-fetch"].map((name) =>
+      target(`p99 latency, ${LABELS[name]}`, "≤ raw p99 + 1 ms", lat[name].p99 - lat.raw.p99, (d) => d <= 1, (d) => `${signed(d, 3)} ms`),
+    ),
+    ...["rust-fetch", "js-fetch"].flatMap((kind) => {
+      const m = memory[kind];
+      const what = `${m.cycles} ${kind === "rust-fetch" ? "Rust" : "JS SSEService"} fetch connect/disconnect cycles`;
+      return [
+        target(`wasm memory growth after ${what}`, "< 1 MB", m.wasmGrowth, (b) => b < MB, bytesText),
+        target(`JS heap growth after ${what} (after GC)`, "< 1 MB", m.heapGrowth, (b) => b < MB, bytesText),
+      ];
+    }),
     target("npm package (wasm + JS glue), gzipped", "≤ 20 KB (20,480 B)", sizes.package.total, (b) => b <= 20 * 1024, (b) => `${fmt(b)} B`),
   ];
   return {
@@ -326,6 +406,7 @@ function summarize({ info, names, throughput, latency, memory, profiles, version
     plan: PLAN,
     contenders: Object.fromEntries(names.map((name) => [name, LABELS[name]])),
     throughput: rate,
+    huge: { sizes: huge.sizes, chunk: huge.chunk, rounds: huge.rounds, times: hugeTimes },
     latency: lat,
     memory,
     sizes,
@@ -433,6 +514,22 @@ function markdown(r, svgName) {
   }
   lines.push("Per-run figures (msg/s, main-thread ms) are in `bench/results.json`.", "");
 
+  if (r.huge) {
+    const h = r.huge;
+    lines.push("## One huge event", "");
+    lines.push(
+      `One event whose data is a single JSON line of ${h.sizes.map(bytesText).join(" and ")}, which the server hands to hyper in ${h.chunk}-byte pieces (the browser may read several pieces at once: the network coalesces them). Time from connect to the event's callback, median of ${h.rounds} runs; main-thread CPU over the run. Only the contenders that parse the body themselves, and raw EventSource for reference.`,
+      "",
+    );
+    const hugeNames = Object.keys(h.times[h.sizes[0]]);
+    header(["contender", ...h.sizes.flatMap((b) => [`${bytesText(b)} ms`, "CPU ms"]), "ratio"], ["l", ...h.sizes.flatMap(() => ["r", "r"]), "r"]);
+    for (const name of hugeNames) {
+      const [a, b] = h.sizes.map((bytes) => h.times[bytes][name]);
+      row([r.contenders[name] ?? name, ...[a, b].flatMap((x) => [fmt(x.ms, 1), fmt(x.cpuMs, 1)]), `${(b.ms / a.ms).toFixed(2)} ×`]);
+    }
+    lines.push("");
+  }
+
   const p = r.plan.latency;
   lines.push("## Latency", "");
   lines.push(
@@ -455,6 +552,8 @@ function markdown(r, svgName) {
   const memLabel = {
     rust: (n) => `${fmt(n)} × Rust \`SseService\` connect/disconnect (one service)`,
     js: (n) => `${fmt(n)} × JS \`new SSEService()\`, connect, disconnect, \`free()\``,
+    "rust-fetch": (n) => `${fmt(n)} × Rust \`SseService\` connect/disconnect, fetch transport`,
+    "js-fetch": (n) => `${fmt(n)} × JS \`new SSEService()\`, connect (\`transport: "fetch"\`), disconnect, \`free()\``,
     raw: (n) => `${fmt(n)} × plain \`new EventSource\` / \`close()\` (baseline)`,
   };
   for (const [kind, m] of Object.entries(r.memory)) {

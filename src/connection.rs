@@ -52,6 +52,24 @@ enum LastEventId {
     Text(String),
 }
 
+/// Re-creation after a fatal failure: the policy, and the code that carries it out. The code is
+/// reached through a function pointer that only [`SseOptions::reconnect`] sets, so a build that
+/// never asks for re-creation (the npm package) carries no re-creation timer, backoff or URL
+/// code.
+pub(crate) struct Recreation<T> {
+    pub(crate) policy: ReconnectPolicy,
+    schedule: fn(&Connection<T>, &ReconnectPolicy) -> bool,
+}
+
+impl<T: 'static> Recreation<T> {
+    pub(crate) fn new(policy: ReconnectPolicy) -> Self {
+        Recreation {
+            policy,
+            schedule: Connection::schedule_with,
+        }
+    }
+}
+
 pub(crate) struct Connection<T> {
     me: Weak<Self>,
     url: String,
@@ -63,7 +81,7 @@ pub(crate) struct Connection<T> {
     /// The done sentinel as a JS string, compared without copying the data into Rust.
     done_data: Option<JsValue>,
     max_retries: u32,
-    recreation: Option<ReconnectPolicy>,
+    recreation: Option<Recreation<T>>,
     handler: RefCell<Box<dyn Handler<T>>>,
 
     transport: RefCell<Option<Box<dyn Transport>>>,
@@ -261,9 +279,14 @@ impl<T: 'static> Connection<T> {
 
     /// Schedules the next re-creation, unless there is no policy or its budget is spent.
     fn schedule_recreation(&self) -> bool {
-        let Some(policy) = &self.recreation else {
-            return false;
-        };
+        match &self.recreation {
+            Some(recreation) => (recreation.schedule)(self, &recreation.policy),
+            None => false,
+        }
+    }
+
+    /// [`Self::schedule_recreation`] with a policy: reached only through [`Recreation`].
+    fn schedule_with(&self, policy: &ReconnectPolicy) -> bool {
         let recreation = self.recreations.get() + 1;
         if recreation > policy.attempts() {
             return false;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
 
+use crate::connection::Recreation;
 use crate::decode::{self, Decoder};
 use crate::handler::{Handlers, Predicate};
 use crate::reconnect::{ReconnectInfo, ReconnectMode, ReconnectPolicy, DEFAULT_MAX_RETRIES};
@@ -54,7 +56,7 @@ pub struct SseOptions<T> {
     pub(crate) handlers: Handlers<T>,
     pub(crate) completion: Completion<T>,
     pub(crate) max_retries: u32,
-    pub(crate) recreation: Option<ReconnectPolicy>,
+    pub(crate) recreation: Option<Recreation<T>>,
     pub(crate) last_event_id_param: Option<String>,
     pub(crate) transport: TransportKind,
     /// What the fetch transport sends (its `include_credentials` follows `with_credentials`).
@@ -234,11 +236,14 @@ impl<T> SseOptions<T> {
     }
 
     /// After a fatal failure, re-create the connection following `policy` (default: never).
-    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self
+    where
+        T: 'static,
+    {
         if let Err(problem) = policy.validate() {
             self.invalid = Some(problem);
         }
-        self.recreation = Some(policy);
+        self.recreation = Some(Recreation::new(policy));
         self
     }
 
@@ -299,7 +304,7 @@ impl<T> SseOptions<T> {
         let name = name.to_owned();
         self.request.headers.push(Part::Get(Rc::new(move || {
             let (name, value) = (name.clone(), value());
-            Box::pin(async move { Ok(header_pair(&name, &value.await)) })
+            future_to_promise(async move { Ok(header_pair(&name, &value.await)) })
         })));
         self
     }
@@ -319,7 +324,7 @@ impl<T> SseOptions<T> {
     {
         self.request.body = Some(Part::Get(Rc::new(move || {
             let body = body();
-            Box::pin(async move { Ok(body.await.into()) })
+            future_to_promise(async move { Ok(body.await.into()) })
         })));
         self
     }
@@ -475,7 +480,7 @@ impl<T> fmt::Debug for SseOptions<T> {
             .field("done_event", &self.completion.done_event)
             .field("done_data", &self.completion.done_data)
             .field("max_retries", &self.max_retries)
-            .field("reconnect", &self.recreation)
+            .field("reconnect", &self.recreation.as_ref().map(|r| &r.policy))
             .field("last_event_id_param", &self.last_event_id_param)
             .field("transport", &self.transport)
             .field("method", &self.request.method)

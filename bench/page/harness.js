@@ -148,13 +148,15 @@ function raw(url, latency) {
   });
 }
 
-/** wasm-sse's JS API (`SSEService` from the npm package). */
-function jsApi(SSEService) {
+/** wasm-sse's JS API (`SSEService` from the npm package), on `transport` (`undefined`: the
+ * default, EventSource in a page). */
+function jsApi(SSEService, transport) {
   return (url, latency) => {
     const sse = new SSEService();
     return new Promise((resolve, reject) => {
       const run = new Run(latency);
       sse.connect(url, {
+        transport,
         onMessage: (data) => run.record(data.i, data.t, data.pad.length),
         isFinal: (data) => data.status === 1,
         onComplete: () => {
@@ -218,19 +220,86 @@ function fetchSource(fetchEventSource) {
     });
 }
 
+/** The `eventsource` npm package: a fetch-based `EventSource` (its own class, not the page's). */
+function eventsourcePeer(EventSourceClass) {
+  return (url, latency) =>
+    new Promise((resolve, reject) => {
+      const run = new Run(latency);
+      const source = new EventSourceClass(new URL(url, location.href).href);
+      source.onmessage = (event) => {
+        const data = JSON.parse(event.data);
+        run.record(data.i, data.t, data.pad.length);
+        if (data.status === 1) {
+          run.finish();
+          source.close();
+          resolve(run.stats());
+        }
+      };
+      source.onerror = (error) => {
+        source.close();
+        reject(new Error(`eventsource: error event ${error?.message ?? ""}`));
+      };
+    });
+}
+
+/** Reads a fetch-based event iterator (`next()` resolving to `{ done, value: { data } }`) to
+ * the message with status 1, then aborts the request. */
+async function readEvents(run, next, abort) {
+  for (;;) {
+    const { done, value } = await next();
+    if (done) throw new Error("the stream ended before the final message");
+    if (value.event !== undefined && value.event !== "message") continue;
+    const data = JSON.parse(value.data);
+    run.record(data.i, data.t, data.pad.length);
+    if (data.status === 1) {
+      run.finish();
+      abort.abort();
+      return run.stats();
+    }
+  }
+}
+
+/** eventsource-parser's `EventSourceParserStream` over `fetch` + `TextDecoderStream`. */
+function parserPeer(EventSourceParserStream) {
+  return async (url, latency) => {
+    const run = new Run(latency);
+    const abort = new AbortController();
+    const response = await fetch(url, { signal: abort.signal, headers: { accept: "text/event-stream" } });
+    const reader = response.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream())
+      .getReader();
+    return readEvents(run, () => reader.read(), abort);
+  };
+}
+
+/** fetch-event-stream's `stream(url)`: an async iterator of parsed events. */
+function fetchEventStreamPeer(stream) {
+  return async (url, latency) => {
+    const run = new Run(latency);
+    const abort = new AbortController();
+    const events = await stream(url, { signal: abort.signal });
+    const iterator = events[Symbol.asyncIterator]();
+    return readEvents(run, () => iterator.next(), abort);
+  };
+}
+
 // ---- loading ----
 
 const status = document.getElementById("status");
 
 // index.js instantiates the embedded wasm before it resolves; its glue then hands back the
 // instance's exports (for the memory figure) without instantiating again.
-const [pkg, pkgGlue, pkgNamed, rust, peerReconnecting, peerFetch] = await Promise.all([
+const [pkg, pkgGlue, pkgNamed, rust, peerReconnecting, peerFetch, peerEventsource, peerParser, peerStream] = await Promise.all([
   import("/wasm-sse/index.js"),
   import("/wasm-sse/wasm_sse.js"),
   import("/wasm-sse-named/wasm_sse.js"),
   import("/rust/wasm_sse_bench.js"),
   import("/peers/reconnecting-eventsource.js"),
   import("/peers/fetch-event-source.js"),
+  import("/peers/eventsource.js"),
+  import("/peers/eventsource-parser.js"),
+  import("/peers/fetch-event-stream.js"),
 ]);
 const [pkgWasm, , rustWasm] = await Promise.all([pkgGlue.default(), pkgNamed.default(), rust.default()]);
 
@@ -239,15 +308,22 @@ const [pkgWasm, , rustWasm] = await Promise.all([pkgGlue.default(), pkgNamed.def
 const contenders = {
   raw,
   js: jsApi(pkg.SSEService),
-  "rust-typed": (url, latency) => rust.run_typed(url, latency),
-  "rust-untyped": (url, latency) => rust.run_untyped(url, latency),
+  "rust-typed": (url, latency) => rust.run_typed(url, latency, false),
+  "rust-untyped": (url, latency) => rust.run_untyped(url, latency, false),
   gloo: (url, latency) => rust.run_gloo(url, latency),
   "reconnecting-eventsource": reconnecting(peerReconnecting.default),
+  "js-fetch": jsApi(pkg.SSEService, "fetch"),
+  "rust-typed-fetch": (url, latency) => rust.run_typed(url, latency, true),
+  "rust-untyped-fetch": (url, latency) => rust.run_untyped(url, latency, true),
   "fetch-event-source": fetchSource(peerFetch.fetchEventSource),
+  eventsource: eventsourcePeer(peerEventsource.EventSource),
+  "eventsource-parser": parserPeer(peerParser.EventSourceParserStream),
+  "fetch-event-stream": fetchEventStreamPeer(peerStream.stream),
   "js-named": jsApi(pkgNamed.SSEService),
+  "js-named-fetch": jsApi(pkgNamed.SSEService, "fetch"),
   "rust-typed-preserve": (url, latency) => rust.run_typed_preserve(url, latency),
 };
-const EXTRAS = ["js-named", "rust-typed-preserve"];
+const EXTRAS = ["js-named", "js-named-fetch", "rust-typed-preserve"];
 
 function contender(name) {
   const run = contenders[name];
@@ -288,6 +364,14 @@ async function throughput(name, count, bytes, limitMs = 120_000) {
   return { ...rest, rate: stats.count / (stats.ms / 1000) };
 }
 
+/** One run of a single `bytes`-byte event, sent in `chunk`-byte pieces. */
+async function huge(name, bytes, chunk, limitMs = 300_000) {
+  const url = `/bench/huge?bytes=${bytes}&chunk=${chunk}&run=${name}-${(runs += 1)}`;
+  const stats = await limited(contender(name)(url, false), limitMs, `${name} huge event`);
+  const { latencies, ...rest } = stats;
+  return { ...rest, rate: bytes / 1024 / 1024 / (stats.ms / 1000) };
+}
+
 /** One latency run: `count` messages `interval` ms apart; percentiles in ms. */
 async function latency(name, count, interval, limitMs = 120_000) {
   const url = `/bench/trickle?count=${count}&interval=${interval}&bytes=100&run=${name}-${(runs += 1)}`;
@@ -320,11 +404,11 @@ function rawCycle(url) {
 }
 
 /** One `SSEService` created, connected until its first message, disconnected and freed. */
-async function jsObject(url) {
+async function jsObject(url, transport) {
   const sse = new pkg.SSEService();
   try {
     await new Promise((resolve, reject) => {
-      sse.connect(url, { onMessage: () => resolve(), onError: (error) => reject(error) });
+      sse.connect(url, { transport, onMessage: () => resolve(), onError: (error) => reject(error) });
     });
     sse.disconnect();
   } finally {
@@ -336,7 +420,19 @@ const cycleKinds = {
   // `n` connect/disconnect cycles of one Rust `SseService`, in its own wasm module.
   rust: {
     memory: () => rustWasm.memory.buffer.byteLength,
-    cycles: (url, n) => rust.cycles(url, n),
+    cycles: (url, n) => rust.cycles(url, n, false),
+  },
+  // The same on the fetch transport.
+  "rust-fetch": {
+    memory: () => rustWasm.memory.buffer.byteLength,
+    cycles: (url, n) => rust.cycles(url, n, true),
+  },
+  "js-fetch": {
+    memory: () => pkgWasm.memory.buffer.byteLength,
+    cycles: async (url, n) => {
+      for (let k = 0; k < n; k += 1) await jsObject(`${url}&cycle=${k}`, "fetch");
+      return n;
+    },
   },
   // `n` JS `SSEService` objects, each created, used and freed, in the npm package's module.
   js: {
@@ -398,6 +494,7 @@ globalThis.bench = {
   names: Object.keys(contenders).filter((name) => !EXTRAS.includes(name)),
   collect,
   throughput,
+  huge,
   latency,
   memory,
   info: () => ({

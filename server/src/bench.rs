@@ -8,6 +8,9 @@
 //!   several frames per chunk (up to [`CHUNK_BYTES`]), then the end of the body.
 //! - `GET /bench/trickle?count=N&interval=MS&bytes=B`: N messages, MS ms apart, each stamped
 //!   at the moment it is written.
+//! - `GET /bench/huge?bytes=B&chunk=C`: ONE message of B bytes (status 1), its frame handed to
+//!   hyper in pieces of C bytes (default 1 KB), each its own body chunk, then the end of the body
+//!   (the browser may still read several pieces at once: the network coalesces them).
 //! - `GET /bench/hold`: one message (status 0), then a comment every 100 ms until the client
 //!   goes away (for connect/disconnect cycles), at most [`HOLD_LIMIT`].
 //!
@@ -38,6 +41,8 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// Upper bounds on the parameters, so no request can ask for an endless body.
 const MAX_COUNT: u64 = 1_000_000;
 const MAX_BYTES: u64 = 1 << 20;
+/// The largest single message of `/bench/huge`.
+const MAX_HUGE_BYTES: u64 = 32 << 20;
 const MAX_INTERVAL_MS: u64 = 10_000;
 /// How long `/bench/hold` keeps a connection open at most.
 const HOLD_LIMIT: Duration = Duration::from_secs(60);
@@ -48,6 +53,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bench/stream", get(stream))
         .route("/bench/trickle", get(trickle))
+        .route("/bench/huge", get(huge))
         .route("/bench/hold", get(hold))
 }
 
@@ -79,6 +85,18 @@ async fn trickle(Query(params): Params) -> Response {
         start,
         interval,
         sleep: Box::pin(sleep_until(start)),
+    })
+}
+
+async fn huge(Query(params): Params) -> Response {
+    let bytes = num(&params, "bytes", 1 << 20, MAX_HUGE_BYTES) as usize;
+    let chunk = num(&params, "chunk", 1024, CHUNK_BYTES as u64).max(1) as usize;
+    let mut frame = Vec::with_capacity(bytes + 128);
+    let mut buffer = [0u8; 20];
+    Frames::new(1, bytes).push(&mut frame, stamp(&mut buffer));
+    respond(Pieces {
+        frame: frame.into(),
+        chunk,
     })
 }
 
@@ -201,6 +219,24 @@ impl Stream for Fast {
             self.frames.push(&mut out, t);
         }
         Poll::Ready(Some(Ok(out.into())))
+    }
+}
+
+/// `/bench/huge`: one frame, `chunk` bytes at a time.
+struct Pieces {
+    frame: Bytes,
+    chunk: usize,
+}
+
+impl Stream for Pieces {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.frame.is_empty() {
+            return Poll::Ready(None);
+        }
+        let take = self.chunk.min(self.frame.len());
+        Poll::Ready(Some(Ok(self.frame.split_to(take))))
     }
 }
 

@@ -139,10 +139,6 @@ fn read_fetch_options(
     get: &impl Fn(&str) -> Option<JsValue>,
 ) -> SseOptions<JsValue> {
     let string = |key: &str| get(key).and_then(|v| v.as_string());
-    let part = |value: JsValue| match value.dyn_into::<Function>() {
-        Ok(function) => Part::js_function(function),
-        Err(value) => Part::Value(value),
-    };
     match string("transport").as_deref() {
         Some("fetch") => core = core.transport(TransportKind::Fetch),
         Some("eventsource") => core = core.transport(TransportKind::EventSource),
@@ -152,10 +148,10 @@ fn read_fetch_options(
         core = core.method(&method);
     }
     if let Some(headers) = get("headers") {
-        core.request.headers.push(part(headers));
+        core.request.headers.push(Part::Value(headers));
     }
     if let Some(body) = get("body").filter(|body| !body.is_null()) {
-        core.request.body = Some(part(body));
+        core.request.body = Some(Part::Value(body));
     }
     if let Some(fetch) = get("fetch") {
         core = core.fetch_function(fetch.unchecked_into());

@@ -34,7 +34,7 @@ const SIZE_APPS: [(&str, &str); 2] = [
 ];
 
 /// The JS peers: name, the bundle's file name, and the entry esbuild bundles.
-const PEERS: [(&str, &str, &str); 2] = [
+const PEERS: [(&str, &str, &str); 5] = [
     (
         "reconnecting-eventsource",
         "reconnecting-eventsource.js",
@@ -44,6 +44,21 @@ const PEERS: [(&str, &str, &str); 2] = [
         "@microsoft/fetch-event-source",
         "fetch-event-source.js",
         "export { fetchEventSource } from \"@microsoft/fetch-event-source\";\n",
+    ),
+    (
+        "eventsource",
+        "eventsource.js",
+        "export { EventSource } from \"eventsource\";\n",
+    ),
+    (
+        "eventsource-parser",
+        "eventsource-parser.js",
+        "export { EventSourceParserStream } from \"eventsource-parser/stream\";\n",
+    ),
+    (
+        "fetch-event-stream",
+        "fetch-event-stream.js",
+        "export { stream } from \"fetch-event-stream\";\n",
     ),
 ];
 

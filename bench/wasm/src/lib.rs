@@ -10,7 +10,9 @@
 //!   with `JSON.parse` on the JS string and deserialized with serde-wasm-bindgen (the fastest
 //!   path gloo-net allows: no copy of the text into Rust first), with a hand-written completion
 //!   check;
-//! - `cycles(url, n)`: `n` connect / first message / disconnect cycles of one `SseService`;
+//! - the wasm-sse contenders take a last argument `fetch`: the fetch transport (wasm-sse's own
+//!   parser) instead of the browser's `EventSource`;
+//! - `cycles(url, n, fetch)`: `n` connect / first message / disconnect cycles of one `SseService`;
 //! - `memory_bytes()`: the size of this module's linear memory.
 //!
 //! Each run resolves to `{ count, ms, bytes, outOfOrder, latencies? }`: the messages seen, the
@@ -27,7 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use wasm_sse::{SseError, SseOptions, SseService};
+use wasm_sse::{SseError, SseOptions, SseService, TransportKind};
 
 /// A benchmark message, typed.
 #[derive(Deserialize)]
@@ -213,18 +215,27 @@ fn error(error: SseError) -> JsValue {
 
 /// wasm-sse, typed: `SseOptions::<Msg>::json()`.
 #[wasm_bindgen]
-pub fn run_typed(url: String, latency: bool) -> Promise {
-    future_to_promise(typed::<Msg>(url, latency))
+pub fn run_typed(url: String, latency: bool, fetch: bool) -> Promise {
+    future_to_promise(typed::<Msg>(url, latency, fetch))
 }
 
 /// wasm-sse, typed, the large field preserved as a JS string (not a contender of the tables:
 /// the report profiles it to show where the typed contender's time goes).
 #[wasm_bindgen]
 pub fn run_typed_preserve(url: String, latency: bool) -> Promise {
-    future_to_promise(typed::<MsgPreserved>(url, latency))
+    future_to_promise(typed::<MsgPreserved>(url, latency, false))
 }
 
-async fn typed<M>(url: String, latency: bool) -> Result<JsValue, JsValue>
+/// The transport of a contender: `fetch` (wasm-sse's parser) or the browser's `EventSource`.
+fn transport(fetch: bool) -> TransportKind {
+    if fetch {
+        TransportKind::Fetch
+    } else {
+        TransportKind::EventSource
+    }
+}
+
+async fn typed<M>(url: String, latency: bool, fetch: bool) -> Result<JsValue, JsValue>
 where
     M: DeserializeOwned + Fields + 'static,
 {
@@ -233,6 +244,7 @@ where
     let (on_message, on_complete) = (run.clone(), run.clone());
     let failed = settle.clone();
     let options = SseOptions::<M>::json()
+        .transport(transport(fetch))
         .on_message(move |message| {
             let msg = message.data;
             on_message
@@ -255,13 +267,14 @@ where
 
 /// wasm-sse, untyped: `SseOptions::json_value()`.
 #[wasm_bindgen]
-pub fn run_untyped(url: String, latency: bool) -> Promise {
+pub fn run_untyped(url: String, latency: bool, fetch: bool) -> Promise {
     future_to_promise(async move {
         let run = Run::shared(latency);
         let (done, settle) = Settle::new();
         let (on_message, on_complete) = (run.clone(), run.clone());
         let failed = settle.clone();
         let options = SseOptions::json_value()
+            .transport(transport(fetch))
             .on_message(move |message| {
                 let msg: &JsMsg = message.data.unchecked_ref();
                 let pad = msg.pad().length() as usize;
@@ -311,13 +324,14 @@ pub fn run_gloo(url: String, latency: bool) -> Promise {
 /// `n` cycles of one `SseService`: connect to `url` (a `/bench/hold` stream), wait for its
 /// first message, disconnect. Resolves to the number of cycles done.
 #[wasm_bindgen]
-pub fn cycles(url: String, n: u32) -> Promise {
+pub fn cycles(url: String, n: u32, fetch: bool) -> Promise {
     future_to_promise(async move {
         let mut sse = SseService::new();
         for cycle in 0..n {
             let (first, settle) = Settle::new();
             let failed = settle.clone();
             let options = SseOptions::<Msg>::json()
+                .transport(transport(fetch))
                 .on_message(move |_| settle.resolve())
                 .on_error(move |error| failed.reject(&error.to_string()));
             sse.connect(&format!("{url}&cycle={cycle}"), options)
