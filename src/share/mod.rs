@@ -397,7 +397,7 @@ impl Settings {
         Ok(Settings {
             with_credentials: options.with_credentials,
             max_retries: options.max_retries,
-            recreation: options.recreation.clone(),
+            recreation: options.recreation.as_ref().map(|r| r.policy.clone()),
             last_event_id_param: options.last_event_id_param.clone(),
             transport: options.transport,
             request: std::mem::take(&mut options.request),
@@ -465,7 +465,9 @@ impl Settings {
         }
         options.with_credentials = self.with_credentials;
         options.max_retries = self.max_retries;
-        options.recreation = self.recreation.clone();
+        if let Some(policy) = &self.recreation {
+            options = options.reconnect(policy.clone());
+        }
         options.last_event_id_param = self.last_event_id_param.clone();
         options.transport = self.transport;
         options.request = self.request.clone();
