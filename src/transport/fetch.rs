@@ -23,7 +23,7 @@ use web_sys::{MessageEvent, MessageEventInit, Response};
 
 use super::request::Request;
 use super::{EventKind, Loss, Transport, TransportEvents};
-use crate::parser::{Event, Parser, Sink};
+use crate::parser::{Event, EventTooLarge, Parser, Sink};
 use crate::reconnect::{retry_delay, ReconnectMode, DEFAULT_RETRY};
 use crate::{FailReason, ReadyState};
 
@@ -267,7 +267,7 @@ impl Inner {
             CHUNK => {
                 self.touch();
                 let chunk = value.unchecked_into::<Uint8Array>().to_vec();
-                let fed = self.parser.borrow_mut().feed(&chunk, &mut Deliver(self));
+                let fed = self.parse(Some(&chunk));
                 match fed {
                     _ if self.cancelled.get() => return false,
                     Ok(()) => return true,
@@ -277,8 +277,7 @@ impl Inner {
                 }
             }
             END => {
-                let flush = self.config.flush_at_end;
-                let ended = self.parser.borrow_mut().finish(flush, &mut Deliver(self));
+                let ended = self.parse(None);
                 match ended {
                     _ if self.cancelled.get() => return false,
                     Ok(()) => Outcome::Lost(None),
@@ -293,6 +292,27 @@ impl Inner {
         drop(self.idle_timer.borrow_mut().take());
         self.settle(outcome);
         false
+    }
+
+    /// Runs the parser on a chunk, or on the end of the stream (`None`), delivering its events. An
+    /// id committed with no delivered event to carry it is reported once, afterwards, so the
+    /// common case (every event has its id) costs no extra copy per message.
+    fn parse(&self, chunk: Option<&[u8]>) -> Result<(), EventTooLarge> {
+        let mut deliver = Deliver {
+            inner: self,
+            id_changed: false,
+        };
+        let mut parser = self.parser.borrow_mut();
+        let parsed = match chunk {
+            Some(chunk) => parser.feed(chunk, &mut deliver),
+            None => parser.finish(self.config.flush_at_end, &mut deliver),
+        };
+        if deliver.id_changed {
+            if let Some(sink) = self.sink() {
+                sink.id_changed(parser.last_event_id());
+            }
+        }
+        parsed
     }
 
     /// The response arrived: stream it if it is an event stream, else have its text read.
@@ -448,11 +468,15 @@ fn content_type(response: &Response) -> String {
 }
 
 /// Hands what the parser finds to the connection, as `MessageEvent`s.
-struct Deliver<'a>(&'a Inner);
+struct Deliver<'a> {
+    inner: &'a Inner,
+    /// The id changed since the last delivered event (which carries its id).
+    id_changed: bool,
+}
 
 impl Sink for Deliver<'_> {
     fn event(&mut self, event: Event<'_>) {
-        let inner = self.0;
+        let inner = self.inner;
         let kind = if event.event_type == "message" {
             EventKind::Message
         } else {
@@ -469,19 +493,18 @@ impl Sink for Deliver<'_> {
         init.set_last_event_id(event.last_event_id);
         init.set_origin(&inner.origin);
         if let Ok(message) = MessageEvent::new_with_event_init_dict(event.event_type, &init) {
+            self.id_changed = false;
             sink.message(kind, message);
         }
     }
 
-    fn last_event_id(&mut self, id: &str) {
-        if let Some(sink) = self.0.sink() {
-            sink.id_changed(id);
-        }
+    fn last_event_id(&mut self, _id: &str) {
+        self.id_changed = true;
     }
 
     fn retry(&mut self, ms: u64) {
         // Clamped here, before any timer sees it: above 2^31 - 1, setTimeout fires at once.
-        self.0.retry_ms.set(ms.min(i32::MAX as u64) as u32);
+        self.inner.retry_ms.set(ms.min(i32::MAX as u64) as u32);
     }
 }
 
