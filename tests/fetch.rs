@@ -19,15 +19,6 @@ fn fetched(log: &Log) -> SseOptions<Chunk> {
     recorded(log).transport(TransportKind::Fetch)
 }
 
-const FOUR_TOKENS: [&str; 6] = [
-    "open",
-    "message 0 Hello",
-    "message 1 ,",
-    "message 2  world",
-    "message 3 !",
-    "complete",
-];
-
 #[wasm_bindgen_test]
 async fn a_get_stream_completes_with_exactly_one_request() {
     let (run, log) = (run_id("fetch-basic"), Log::default());
@@ -37,7 +28,7 @@ async fn a_get_stream_completes_with_exactly_one_request() {
     log.wait_for("complete", 5000).await;
     sleep(NO_RECONNECT_GRACE_MS).await;
 
-    assert_eq!(log.entries(), strings(&FOUR_TOKENS));
+    assert_eq!(log.entries(), strings(&BASIC_LOG));
     assert_eq!(sse.ready_state(), ReadyState::Closed);
     assert_eq!(sse.close_reason(), Some(CloseReason::Completed));
     assert_eq!(sse.last_event_id(), "4");
@@ -175,7 +166,7 @@ async fn a_503_is_retried_with_its_status_then_streams() {
     assert_eq!(entries.len(), 8, "{entries:?}");
     assert!(entries[0].starts_with("reconnecting 1  "), "{entries:?}");
     assert!(entries[1].starts_with("reconnecting 2  "), "{entries:?}");
-    assert_eq!(entries[2..], strings(&FOUR_TOKENS));
+    assert_eq!(entries[2..], strings(&BASIC_LOG));
     assert_eq!(stats(&run).await.requests, 3);
 }
 
@@ -400,7 +391,7 @@ async fn a_401_shows_the_servers_own_message() {
         "complete",
     )
     .await;
-    assert_eq!(log.entries(), strings(&FOUR_TOKENS));
+    assert_eq!(log.entries(), strings(&BASIC_LOG));
 }
 
 #[wasm_bindgen_test]

@@ -35,15 +35,7 @@ async fn auto_picks_fetch_and_streams_in_a_service_worker() {
     log.wait_for("complete", 5000).await;
     sleep(NO_RECONNECT_GRACE_MS).await;
 
-    let expected = [
-        "open",
-        "message 0 Hello",
-        "message 1 ,",
-        "message 2  world",
-        "message 3 !",
-        "complete",
-    ];
-    assert_eq!(log.entries(), strings(&expected));
+    assert_eq!(log.entries(), strings(&BASIC_LOG));
     assert_eq!(sse.ready_state(), ReadyState::Closed);
     assert_eq!(sse.close_reason(), Some(CloseReason::Completed));
     let stats = stats(&run).await;

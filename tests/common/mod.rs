@@ -20,6 +20,16 @@ pub const SERVER: &str = match option_env!("SSE_TEST_URL") {
 /// Long enough for a browser that failed to close to come back (the scenarios send `retry: 100`).
 pub const NO_RECONNECT_GRACE_MS: u32 = 400;
 
+/// What `recorded` options log for the `basic` scenario: four tokens, then the completion.
+pub const BASIC_LOG: [&str; 6] = [
+    "open",
+    "message 0 Hello",
+    "message 1 ,",
+    "message 2  world",
+    "message 3 !",
+    "complete",
+];
+
 /// The message type of the test scenarios; every field is optional so one type fits all events.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Chunk {
