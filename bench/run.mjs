@@ -84,7 +84,6 @@ const LABELS = {
   "fetch-event-stream": "fetch-event-stream",
   "js-named": "wasm-sse JS API (named build)",
   "js-named-fetch": "wasm-sse JS API, fetch transport (named build)",
-  "rust-typed-preserve": "wasm-sse Rust, typed, large field kept as a JS string",
 };
 
 /** The JS peers that read the stream with fetch (the bar of the fetch transport's targets). */
@@ -96,7 +95,7 @@ const HUGE = ["raw", "js-fetch", "rust-typed-fetch", "rust-untyped-fetch", ...FE
 const CONTENDER_NOTES = {
   raw: "`new EventSource(url)`, `onmessage` with `JSON.parse(event.data)` and a hand-written check of the final message, then `close()`: the floor.",
   js: "`new SSEService()` from the npm package as `cargo xtask pkg` builds it (`pkg/`), `connect(url, { onMessage, isFinal, onComplete, onError })`, `free()` afterwards.",
-  "rust-typed": "`SseService::connect` with `SseOptions::<Msg>::json()` (`JSON.parse` + serde-wasm-bindgen into a `#[derive(Deserialize)] struct Msg { i: u32, t: f64, status: u8, pad: String }`), `complete_when(|m| m.status == 1)`.",
+  "rust-typed": "`SseService::connect` with `SseOptions::<Msg>::json()` (serde_json in wasm into a `#[derive(Deserialize)] struct Msg { i: u32, t: f64, status: u8, pad: String }`), `complete_when(|m| m.status == 1)`.",
   "rust-untyped": "`SseOptions::json_value()` (the parsed `JsValue`), fields read through wasm-bindgen getters, `complete_when` on `status`.",
   gloo: "gloo-net 0.7 (`eventsource` feature) `EventSource::subscribe(\"message\")` stream, `JSON.parse` on the event's JS string (the fastest path: js-sys's `JSON::parse` takes a `&str`, a copy) and `serde_wasm_bindgen::from_value` into the same `Msg`, a hand-written completion check.",
   "reconnecting-eventsource": "`new ReconnectingEventSource(url)` (npm `reconnecting-eventsource` 1.6.5), otherwise as raw.",
@@ -245,7 +244,7 @@ async function profileAll(page) {
   const profiles = {};
   const wanted = [
     ["small", ["raw", "js-named", "rust-typed", "rust-untyped", "gloo", "js-named-fetch", "rust-typed-fetch", "eventsource-parser", "fetch-event-stream"]],
-    ["large", ["raw", "js-named", "rust-typed", "rust-typed-preserve", "gloo", "js-named-fetch", "rust-typed-fetch", "eventsource-parser", "fetch-event-stream"]],
+    ["large", ["raw", "js-named", "rust-typed", "gloo", "js-named-fetch", "rust-typed-fetch", "eventsource-parser", "fetch-event-stream"]],
   ];
   for (const [size, list] of wanted) {
     const spec = PLAN[size];

@@ -57,7 +57,7 @@ export interface SSEBaseOptions<T = unknown, J extends boolean = true> {
   json?: J;
   /** Called each time the connection opens, reconnections included; with the fetch transport, with the `Response`. */
   onOpen?: (response?: Response) => void;
-  /** Handlers for named events (the `event:` field), by event name. */
+  /** Handlers for named events (the `event:` field), by event name; each gets the event as `onMessage` does. */
   events?: Record<string, (data: SSEData<T, J>, event: MessageEvent) => void>;
   /** A message for which this returns true is the last: it is delivered, then the connection closes as a normal completion (e.g. `d => d.status === 1`). */
   isFinal?: (data: SSEData<T, J>) => boolean;
@@ -105,7 +105,12 @@ export interface SSEStreamOptions<T = unknown, J extends boolean = true> extends
 
 /** Options for `SSEService.connect`: the shared ones, plus `onMessage` and `onComplete`. */
 export interface SSEConnectOptions<T = unknown, J extends boolean = true> extends SSEBaseOptions<T, J> {
-  /** Called for each unnamed (`message`) event with its (parsed) data and the raw event. */
+  /**
+   * Called for each unnamed (`message`) event with its (parsed) data and the raw event. The
+   * event is passed only to a function that declares it (`(data, event) => …`, judged by the
+   * function's `length`): with the fetch transport it is built for that call, and a
+   * `MessageEvent` costs more than the rest of a small message.
+   */
   onMessage?: (data: SSEData<T, J>, event: MessageEvent) => void;
   /** Called once, after a normal completion closed the connection. */
   onComplete?: () => void;

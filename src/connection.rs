@@ -10,10 +10,10 @@ use std::time::Duration;
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
-use web_sys::MessageEvent;
 
 use crate::decode::Decoder;
 use crate::handler::{Callbacks, Handler, Target};
+use crate::message::{RawMessage, Sentinel};
 use crate::options::SseOptions;
 use crate::reconnect::{ReconnectInfo, ReconnectPolicy};
 use crate::transport::{
@@ -48,7 +48,7 @@ enum Opener {
 
 /// The last event id: read from the last event only when asked for, or set without one.
 enum LastEventId {
-    Event(MessageEvent),
+    Event(RawMessage),
     Text(String),
 }
 
@@ -78,8 +78,8 @@ pub(crate) struct Connection<T> {
     /// Every named event listened for: the `on_event`/`event` names, then the done event.
     names: Vec<String>,
     done_index: Option<usize>,
-    /// The done sentinel as a JS string, compared without copying the data into Rust.
-    done_data: Option<JsValue>,
+    /// The done sentinel.
+    done_data: Option<Sentinel>,
     max_retries: u32,
     recreation: Option<Recreation<T>>,
     handler: RefCell<Box<dyn Handler<T>>>,
@@ -172,7 +172,7 @@ impl<T: 'static> Connection<T> {
             decode,
             names,
             done_index,
-            done_data: completion.done_data.map(|data| JsValue::from_str(&data)),
+            done_data: completion.done_data.map(Sentinel::new),
             max_retries,
             recreation,
             handler: RefCell::new(handler),
@@ -339,7 +339,7 @@ impl<T: 'static> TransportEvents for Connection<T> {
         self.handler.borrow_mut().open(response.as_ref());
     }
 
-    fn message(&self, kind: EventKind, event: MessageEvent) {
+    fn message(&self, kind: EventKind, event: RawMessage) {
         if self.closing.get() {
             return;
         }
@@ -348,8 +348,7 @@ impl<T: 'static> TransportEvents for Connection<T> {
         self.attempt.set(0);
         self.retries.set(0);
         self.recreations.set(0);
-        let data = event.data();
-        if self.done_data.as_ref() == Some(&data) {
+        if self.done_data.as_ref().is_some_and(|done| event.is(done)) {
             self.complete();
             return;
         }
@@ -366,7 +365,7 @@ impl<T: 'static> TransportEvents for Connection<T> {
             }
             return;
         }
-        match (self.decode)(&data) {
+        match self.decode.decode(&event) {
             Ok(value) => {
                 let mut handler = self.handler.borrow_mut();
                 let is_last = is_done_event || handler.is_final(&value);
@@ -377,7 +376,7 @@ impl<T: 'static> TransportEvents for Connection<T> {
                 }
             }
             Err(message) => {
-                let data = data.as_string().unwrap_or_default();
+                let data = event.text().to_owned();
                 self.report(SseError::Parse { data, message });
                 if is_done_event {
                     self.complete();

@@ -1,7 +1,10 @@
-//! Turning an event's raw data (a JS string, never copied unless needed) into the user's type.
+//! Turning an event's raw data into the user's type, from whichever form suits the decoder: Rust
+//! text (which the fetch transport already has) or the JS string (which `EventSource` has).
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
+
+use crate::message::RawMessage;
 
 #[wasm_bindgen]
 extern "C" {
@@ -11,11 +14,33 @@ extern "C" {
 }
 
 /// A decoder: the raw data in, the typed value or a reason out.
-pub(crate) type Decoder<T> = fn(&JsValue) -> Result<T, String>;
+pub(crate) enum Decoder<T> {
+    /// Reads the data as a JS value.
+    Js(fn(&JsValue) -> Result<T, String>),
+    /// Reads the data as Rust text.
+    Text(fn(&str) -> Result<T, String>),
+}
 
-/// `JSON.parse` then serde-wasm-bindgen into `T`.
-pub(crate) fn json<T: DeserializeOwned>(data: &JsValue) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(json_value(data)?).map_err(|error| error.to_string())
+impl<T> Decoder<T> {
+    pub(crate) fn decode(&self, raw: &RawMessage) -> Result<T, String> {
+        match self {
+            Decoder::Js(decode) => decode(raw.data()),
+            Decoder::Text(decode) => decode(raw.text()),
+        }
+    }
+}
+
+impl<T> Clone for Decoder<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Decoder<T> {}
+
+/// serde_json into `T`, in wasm: with the fetch transport the text never crosses to JS.
+pub(crate) fn json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|error| error.to_string())
 }
 
 /// `JSON.parse` only: the parsed JS value.
@@ -24,9 +49,8 @@ pub(crate) fn json_value(data: &JsValue) -> Result<JsValue, String> {
 }
 
 /// The data as a Rust string.
-pub(crate) fn text(data: &JsValue) -> Result<String, String> {
-    data.as_string()
-        .ok_or_else(|| "the data is not a string".into())
+pub(crate) fn text(text: &str) -> Result<String, String> {
+    Ok(text.to_owned())
 }
 
 /// The data untouched.

@@ -20,7 +20,8 @@
 //! - **Bounded reconnection**: the browser's own retries are capped ([`DEFAULT_MAX_RETRIES`]),
 //!   and a [`ReconnectPolicy`] can re-create a failed connection with exponential backoff and
 //!   jitter, carrying the last event id as a query parameter.
-//! - **Typed data**: `JSON.parse` + serde-wasm-bindgen into any `Deserialize` type.
+//! - **Typed data**: serde_json into any `Deserialize` type, in wasm (with the fetch transport
+//!   the text never crosses to JS).
 //! - **No leaks**: every closure lives in an RAII listener that is removed when the connection
 //!   is dropped; a callback that panics does not stop later events.
 //!

@@ -1,9 +1,13 @@
-//! A delivered message: the decoded data plus the browser's event.
+//! A delivered message: the decoded data, and the event it came in.
 
-use web_sys::MessageEvent;
+use std::cell::OnceCell;
+use std::rc::Rc;
 
-/// One event from the stream: its decoded `data`, and the `MessageEvent` it came in, read lazily
-/// so that a message costs no string copies it does not need.
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{MessageEvent, MessageEventInit};
+
+/// One event from the stream: its decoded `data`, and the event it came in, whose fields are
+/// read (and, for the fetch transport, whose `MessageEvent` is built) only when asked for.
 ///
 /// # Example
 /// ```no_run
@@ -18,31 +22,183 @@ use web_sys::MessageEvent;
 pub struct Message<T> {
     /// The decoded data.
     pub data: T,
-    event: MessageEvent,
+    raw: RawMessage,
 }
 
 impl<T> Message<T> {
-    pub(crate) fn new(data: T, event: MessageEvent) -> Self {
-        Message { data, event }
+    pub(crate) fn new(data: T, raw: RawMessage) -> Self {
+        Message { data, raw }
     }
 
     /// The event's type: `"message"` for unnamed events, else the `event:` field.
     pub fn event_type(&self) -> String {
-        self.event.type_()
+        self.raw.event_type()
     }
 
     /// The stream's last event id when this event arrived (`""` if none was ever sent).
     pub fn last_event_id(&self) -> String {
-        self.event.last_event_id()
+        self.raw.last_event_id()
     }
 
-    /// The browser's event, for anything else (`origin`, the raw `data`).
+    /// The browser's event, for anything else (`origin`, the raw `data`). With the fetch
+    /// transport it is built on the first call.
     pub fn event(&self) -> &MessageEvent {
-        &self.event
+        self.raw.event()
     }
 
     /// The decoded data and the browser's event, by value.
     pub fn into_parts(self) -> (T, MessageEvent) {
-        (self.data, self.event)
+        let event = self.raw.event().clone();
+        (self.data, event)
+    }
+
+    /// The decoded data and the raw event (whose `MessageEvent` may not exist yet).
+    pub(crate) fn into_raw(self) -> (T, RawMessage) {
+        (self.data, self.raw)
+    }
+}
+
+/// An event as a transport delivered it: the browser's `MessageEvent` (EventSource), the text
+/// our parser read (fetch), or the JS string another tab relayed. Each form of the data, and the
+/// `MessageEvent`, is made from the others only when asked for, so a message costs no string
+/// crossing the JS boundary and no `MessageEvent` that nobody reads. Clones share.
+#[derive(Debug, Clone)]
+pub(crate) struct RawMessage(Rc<Raw>);
+
+#[derive(Debug)]
+struct Raw {
+    /// The type, id and origin; `None` when `event` holds them (an `EventSource` event).
+    fields: Option<Fields>,
+    text: OnceCell<String>,
+    data: OnceCell<JsValue>,
+    event: OnceCell<MessageEvent>,
+}
+
+/// An event's fields besides its data, kept as Rust strings: the transport shares them between
+/// events (the id changes rarely, the type and origin never).
+#[derive(Debug)]
+pub(crate) struct Fields {
+    pub(crate) event_type: Rc<str>,
+    pub(crate) last_event_id: Rc<str>,
+    pub(crate) origin: Rc<str>,
+}
+
+impl RawMessage {
+    /// A browser's `MessageEvent`.
+    pub(crate) fn native(event: MessageEvent) -> Self {
+        Self::with(
+            None,
+            OnceCell::new(),
+            OnceCell::new(),
+            OnceCell::from(event),
+        )
+    }
+
+    /// The text our parser read.
+    pub(crate) fn parsed(text: String, fields: Fields) -> Self {
+        Self::with(
+            Some(fields),
+            OnceCell::from(text),
+            OnceCell::new(),
+            OnceCell::new(),
+        )
+    }
+
+    /// Data that is already a JS value (relayed from another tab).
+    pub(crate) fn relayed(data: JsValue, fields: Fields) -> Self {
+        Self::with(
+            Some(fields),
+            OnceCell::new(),
+            OnceCell::from(data),
+            OnceCell::new(),
+        )
+    }
+
+    fn with(
+        fields: Option<Fields>,
+        text: OnceCell<String>,
+        data: OnceCell<JsValue>,
+        event: OnceCell<MessageEvent>,
+    ) -> Self {
+        RawMessage(Rc::new(Raw {
+            fields,
+            text,
+            data,
+            event,
+        }))
+    }
+
+    /// The data as a JS value (a string, for a stream).
+    pub(crate) fn data(&self) -> &JsValue {
+        let raw = &*self.0;
+        raw.data
+            .get_or_init(|| match (&raw.fields, raw.text.get()) {
+                (Some(_), Some(text)) => JsValue::from_str(text),
+                _ => self.event().data(),
+            })
+    }
+
+    /// The data as Rust text.
+    pub(crate) fn text(&self) -> &str {
+        self.0
+            .text
+            .get_or_init(|| self.data().as_string().unwrap_or_default())
+    }
+
+    /// Whether the data is `sentinel`, compared in whichever form the data already has.
+    pub(crate) fn is(&self, sentinel: &Sentinel) -> bool {
+        match self.0.text.get() {
+            Some(text) => *text == sentinel.text,
+            None => *self.data() == sentinel.js,
+        }
+    }
+
+    pub(crate) fn event_type(&self) -> String {
+        match &self.0.fields {
+            Some(fields) => fields.event_type.to_string(),
+            None => self.event().type_(),
+        }
+    }
+
+    pub(crate) fn last_event_id(&self) -> String {
+        match &self.0.fields {
+            Some(fields) => fields.last_event_id.to_string(),
+            None => self.event().last_event_id(),
+        }
+    }
+
+    /// The `MessageEvent` (built on the first call for a fetch or relayed event).
+    pub(crate) fn event(&self) -> &MessageEvent {
+        let raw = &*self.0;
+        raw.event.get_or_init(|| {
+            let init = MessageEventInit::new();
+            let event_type = match &raw.fields {
+                Some(fields) => {
+                    init.set_last_event_id(&fields.last_event_id);
+                    init.set_origin(&fields.origin);
+                    &*fields.event_type
+                }
+                None => "message",
+            };
+            init.set_data(self.data());
+            // A runtime without `MessageEvent` gets a plain object with the same fields.
+            MessageEvent::new_with_event_init_dict(event_type, &init).unwrap_or_else(|_| {
+                let _ = js_sys::Reflect::set(&init, &"type".into(), &event_type.into());
+                init.unchecked_into()
+            })
+        })
+    }
+}
+
+/// A completion sentinel (the done data), in both forms.
+pub(crate) struct Sentinel {
+    text: String,
+    js: JsValue,
+}
+
+impl Sentinel {
+    pub(crate) fn new(text: String) -> Self {
+        let js = JsValue::from_str(&text);
+        Sentinel { text, js }
     }
 }

@@ -22,8 +22,8 @@ const RESERVED_EVENT_NAMES: [&str; 3] = ["message", "open", "error"];
 /// How to connect and what to do with what arrives, for messages decoded into `T`.
 ///
 /// Pick the decoding with the constructor: [`SseOptions::json`] (also [`SseOptions::new`] and
-/// `Default`) parses each message's data with `JSON.parse` and deserializes it into `T` with
-/// serde-wasm-bindgen; [`SseOptions::text`] hands over the raw string; [`SseOptions::json_value`]
+/// `Default`) deserializes each message's data into `T` with serde_json, in wasm;
+/// [`SseOptions::text`] hands over the raw string; [`SseOptions::json_value`]
 /// and [`SseOptions::raw`] give the parsed or raw `JsValue`. Data that cannot be decoded is
 /// reported to `on_error` as [`SseError::Parse`] with the raw text, and the stream goes on.
 ///
@@ -85,13 +85,11 @@ pub(crate) struct Completion<T> {
 }
 
 impl<T: DeserializeOwned> SseOptions<T> {
-    /// JSON data deserialized into `T` (the default decoding).
-    ///
-    /// Each `String` field is copied from JS into wasm memory. For large text that only goes
-    /// back to the DOM, keep it a JS string instead:
-    /// `#[serde(with = "serde_wasm_bindgen::preserve")] text: js_sys::JsString`.
+    /// JSON data deserialized into `T` with serde_json (the default decoding), in wasm: with the
+    /// fetch transport the text never crosses to JS; with `EventSource` it is copied into wasm
+    /// memory once.
     pub fn json() -> Self {
-        Self::with_decoder(decode::json::<T>)
+        Self::decoded(Decoder::Text(decode::json::<T>))
     }
 
     /// The same as [`SseOptions::json`].
@@ -109,7 +107,7 @@ impl<T: DeserializeOwned> Default for SseOptions<T> {
 impl SseOptions<String> {
     /// The data as it came, a `String` (JSON decoding off).
     pub fn text() -> Self {
-        Self::with_decoder(decode::text)
+        Self::decoded(Decoder::Text(decode::text))
     }
 }
 
@@ -129,6 +127,10 @@ impl<T> SseOptions<T> {
     /// Your own decoding of the raw data (a JS string): e.g. `serde_json` on
     /// `data.as_string()`. An `Err` is reported as [`SseError::Parse`].
     pub fn with_decoder(decode: fn(&JsValue) -> Result<T, String>) -> Self {
+        Self::decoded(Decoder::Js(decode))
+    }
+
+    fn decoded(decode: Decoder<T>) -> Self {
         SseOptions {
             decode,
             with_credentials: false,

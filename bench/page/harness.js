@@ -304,7 +304,7 @@ const [pkg, pkgGlue, pkgNamed, rust, peerReconnecting, peerFetch, peerEventsourc
 const [pkgWasm, , rustWasm] = await Promise.all([pkgGlue.default(), pkgNamed.default(), rust.default()]);
 
 /** name -> contender. The extras (not in the tables, only profiled): `js-named` is the JS API
- * built with function names; `rust-typed-preserve` keeps the large text as a JS string. */
+ * built with function names. */
 const contenders = {
   raw,
   js: jsApi(pkg.SSEService),
@@ -321,9 +321,8 @@ const contenders = {
   "fetch-event-stream": fetchEventStreamPeer(peerStream.stream),
   "js-named": jsApi(pkgNamed.SSEService),
   "js-named-fetch": jsApi(pkgNamed.SSEService, "fetch"),
-  "rust-typed-preserve": (url, latency) => rust.run_typed_preserve(url, latency),
 };
-const EXTRAS = ["js-named", "js-named-fetch", "rust-typed-preserve"];
+const EXTRAS = ["js-named", "js-named-fetch"];
 
 function contender(name) {
   const run = contenders[name];

@@ -6,7 +6,7 @@ use std::time::Duration;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::js::handler::JsHandler;
+use crate::js::handler::{JsHandler, MessageCallback};
 use crate::transport::Part;
 use crate::{ReconnectMode, SseOptions, TransportKind};
 
@@ -43,9 +43,9 @@ export interface SSEConnectOptions {
   json?: boolean;
   /** Called each time the connection opens, reconnections included. */
   onOpen?: () => void;
-  /** Called for each unnamed (`message`) event with its (parsed) data and the raw event. */
+  /** Called for each unnamed (`message`) event with its (parsed) data and the raw event (passed only to a function that declares it). */
   onMessage?: (data: unknown, event: MessageEvent) => void;
-  /** Handlers for named events (the `event:` field), by event name. */
+  /** Handlers for named events (the `event:` field), by event name; the event is passed as for `onMessage`. */
   events?: Record<string, (data: unknown, event: MessageEvent) => void>;
   /** A message for which this returns true is the last: it is delivered, then the connection closes as a normal completion (e.g. `d => d.status === 1`). */
   isFinal?: (data: unknown) => boolean;
@@ -107,7 +107,7 @@ pub(crate) fn read(
         for entry in Object::entries(handlers.unchecked_ref()).iter() {
             let entry: Array = entry.unchecked_into();
             core = core.event(&entry.get(0).as_string().unwrap_or_default());
-            events.push(entry.get(1).unchecked_into());
+            events.push(MessageCallback::new(entry.get(1).unchecked_into()));
         }
     }
     if let Some(name) = get("doneEvent").and_then(|v| v.as_string()) {
@@ -122,7 +122,7 @@ pub(crate) fn read(
     core = read_fetch_options(core, &get);
     let handler = JsHandler {
         on_open: function("onOpen"),
-        on_message: function("onMessage"),
+        on_message: function("onMessage").map(MessageCallback::new),
         events,
         is_final: function("isFinal"),
         on_complete: function("onComplete"),

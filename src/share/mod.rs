@@ -3,7 +3,7 @@
 //!
 //! A per-thread registry holds one *hub* per shared stream. The hub owns the connection (the
 //! unchanged connection logic of [`crate::connection`], with no completion rule and the raw
-//! decoder) and fans each raw `MessageEvent` out to its subscribers; each subscriber decodes
+//! decoder) and fans each raw event out to its subscribers; each subscriber decodes
 //! with its own decoder and applies its own named events and completion rules, which end that
 //! subscription only. The hub opens with its first subscriber and closes when its last one
 //! leaves. In tabs mode the hub either leads (holds the connection and relays every event over
@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
-use web_sys::MessageEvent;
 
 use crate::connection::{Connection, Control};
 use crate::decode::Decoder;
 use crate::handler::{Callbacks, Handler, Target};
+use crate::message::{RawMessage, Sentinel};
 use crate::options::FetchSettings;
 use crate::reconnect::{ReconnectInfo, ReconnectMode, ReconnectPolicy};
 use crate::transport::{EventKind, Part, Request};
@@ -297,11 +297,7 @@ pub(crate) fn join<T: 'static>(
         decode: options.decode,
         names,
         done_index,
-        done_data: options
-            .completion
-            .done_data
-            .take()
-            .map(|data| JsValue::from_str(&data)),
+        done_data: options.completion.done_data.take().map(Sentinel::new),
         handler: RefCell::new(handler),
         ended: Cell::new(false),
         close_reason: RefCell::new(None),
@@ -341,7 +337,7 @@ pub(crate) fn join<T: 'static>(
                 member.open(None);
             }
             if let Some(event) = last {
-                member.deliver(&event.type_(), &event);
+                member.deliver(&event.event_type(), &event);
             }
         });
     }
@@ -500,7 +496,7 @@ pub(crate) struct Hub {
     connection: RefCell<Option<Rc<dyn Control>>>,
     members: RefCell<Vec<Rc<dyn Member>>>,
     /// The last event delivered, for `replay_last`.
-    last: RefCell<Option<MessageEvent>>,
+    last: RefCell<Option<RawMessage>>,
     /// The last event id seen, from the connection or the relay.
     last_id: RefCell<String>,
     /// Tabs mode: the channel and the lock request; `None` in page mode.
@@ -608,10 +604,10 @@ impl Hub {
         self.members.borrow().clone()
     }
 
-    fn deliver(&self, event: &MessageEvent) {
+    fn deliver(&self, event: &RawMessage) {
         *self.last.borrow_mut() = Some(event.clone());
         *self.last_id.borrow_mut() = event.last_event_id();
-        let event_type = event.type_();
+        let event_type = event.event_type();
         for member in self.members() {
             member.deliver(&event_type, event);
         }
@@ -700,8 +696,9 @@ impl Handler<JsValue> for HubHandler {
 
     fn message(&mut self, _target: Target, message: Message<JsValue>) {
         self.with(|hub| {
-            tabs::relay_event(hub, message.event());
-            hub.deliver(message.event());
+            let (_, event) = message.into_raw();
+            tabs::relay_event(hub, &event);
+            hub.deliver(&event);
         });
     }
 
@@ -730,7 +727,7 @@ impl Handler<JsValue> for HubHandler {
 pub(crate) trait Member {
     fn open(&self, response: Option<&JsValue>);
     /// An event of type `event_type` (`"message"` for unnamed ones).
-    fn deliver(&self, event_type: &str, event: &MessageEvent);
+    fn deliver(&self, event_type: &str, event: &RawMessage);
     fn reconnecting(&self, info: &ReconnectInfo);
     fn error(&self, error: &SseError);
 }
@@ -741,7 +738,7 @@ pub(crate) struct Subscriber<T> {
     /// Its named events, then its done event.
     names: Vec<String>,
     done_index: Option<usize>,
-    done_data: Option<JsValue>,
+    done_data: Option<Sentinel>,
     handler: RefCell<Box<dyn Handler<T>>>,
     ended: Cell<bool>,
     close_reason: RefCell<Option<CloseReason>>,
@@ -805,12 +802,11 @@ impl<T> Member for Subscriber<T> {
         }
     }
 
-    fn deliver(&self, event_type: &str, event: &MessageEvent) {
+    fn deliver(&self, event_type: &str, event: &RawMessage) {
         if self.ended.get() {
             return;
         }
-        let data = event.data();
-        if self.done_data.as_ref() == Some(&data) {
+        if self.done_data.as_ref().is_some_and(|done| event.is(done)) {
             return self.complete();
         }
         let kind = if event_type == "message" {
@@ -833,7 +829,7 @@ impl<T> Member for Subscriber<T> {
             }
             return;
         }
-        match (self.decode)(&data) {
+        match self.decode.decode(event) {
             Ok(value) => {
                 let mut handler = self.handler.borrow_mut();
                 let is_last = is_done_event || handler.is_final(&value);
@@ -844,7 +840,7 @@ impl<T> Member for Subscriber<T> {
                 }
             }
             Err(message) => {
-                let data = data.as_string().unwrap_or_default();
+                let data = event.text().to_owned();
                 self.handler
                     .borrow_mut()
                     .error(SseError::Parse { data, message });

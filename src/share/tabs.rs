@@ -13,9 +13,9 @@ use std::rc::Weak;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, MessageEventInit};
 
 use super::Hub;
+use crate::message::{Fields, RawMessage};
 use crate::reconnect::ReconnectInfo;
 use crate::{FailReason, ReadyState, SseError};
 
@@ -107,13 +107,13 @@ pub(super) fn relay_open(hub: &Hub) {
     post(hub, || message("open", &[]));
 }
 
-pub(super) fn relay_event(hub: &Hub, event: &MessageEvent) {
+pub(super) fn relay_event(hub: &Hub, event: &RawMessage) {
     post(hub, || {
         message(
             "event",
             &[
-                ("type", event.type_().into()),
-                ("data", event.data()),
+                ("type", event.event_type().into()),
+                ("data", event.data().clone()),
                 ("id", event.last_event_id().into()),
             ],
         )
@@ -212,13 +212,13 @@ fn received(hub: &Hub, message: &JsValue) {
         "open" => opened(hub),
         "event" => {
             opened(hub);
-            let init = MessageEventInit::new();
-            init.set_data(&field(message, "data"));
-            init.set_last_event_id(&field(message, "id").as_string().unwrap_or_default());
-            let event_type = field(message, "type").as_string().unwrap_or_default();
-            if let Ok(event) = MessageEvent::new_with_event_init_dict(&event_type, &init) {
-                hub.deliver(&event);
-            }
+            let text = |name| field(message, name).as_string().unwrap_or_default();
+            let fields = Fields {
+                event_type: text("type").into(),
+                last_event_id: text("id").into(),
+                origin: "".into(),
+            };
+            hub.deliver(&RawMessage::relayed(field(message, "data"), fields));
         }
         "leader" => leader_changed(hub),
         "reconnecting" => {

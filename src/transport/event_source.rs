@@ -10,6 +10,7 @@ use web_sys::{EventSource, EventSourceInit};
 
 use super::{EventKind, Loss, Transport, TransportEvents};
 use crate::decode::js_error_message;
+use crate::message::RawMessage;
 use crate::{FailReason, ReadyState};
 
 /// What a listener reports.
@@ -61,7 +62,9 @@ impl EventSourceTransport {
                             Loss::Failed(FailReason::Refused)
                         });
                     }
-                    Signal::Message(kind) => sink.message(kind, event.clone().unchecked_into()),
+                    Signal::Message(kind) => {
+                        sink.message(kind, RawMessage::native(event.clone().unchecked_into()))
+                    }
                 }
             })
         };

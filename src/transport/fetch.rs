@@ -19,10 +19,11 @@ use std::time::Duration;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, MessageEventInit, Response};
+use web_sys::Response;
 
 use super::request::Request;
 use super::{EventKind, Loss, Transport, TransportEvents};
+use crate::message::{Fields, RawMessage};
 use crate::parser::{Event, EventTooLarge, Parser, Sink};
 use crate::reconnect::{retry_delay, ReconnectMode, DEFAULT_RETRY};
 use crate::{FailReason, ReadyState};
@@ -104,11 +105,14 @@ impl Drop for Running {
 
 struct Inner {
     url: String,
-    /// The origin of `url`, for each `MessageEvent`.
-    origin: String,
+    /// The origin of `url`, the type of unnamed events, the named events, and the last event id
+    /// delivered: each event shares them.
+    origin: Rc<str>,
+    message_type: Rc<str>,
+    names: Vec<Rc<str>>,
+    last_id: RefCell<Rc<str>>,
     request: Rc<Request>,
     config: FetchConfig,
-    names: Vec<String>,
     sink: Weak<dyn TransportEvents>,
     parser: RefCell<Parser>,
     state: Cell<ReadyState>,
@@ -158,11 +162,13 @@ impl FetchTransport {
         let mut parser = Parser::new(config.max_event_size);
         parser.set_last_event_id(last_event_id);
         let inner = Rc::new(Inner {
-            origin: url.origin(),
+            origin: url.origin().into(),
+            message_type: "message".into(),
+            names: names.iter().map(|name| Rc::from(name.as_str())).collect(),
+            last_id: RefCell::new(last_event_id.into()),
             url: url.href(),
             request,
             config,
-            names: names.to_vec(),
             sink,
             parser: RefCell::new(parser),
             state: Cell::new(ReadyState::Connecting),
@@ -467,7 +473,7 @@ fn content_type(response: &Response) -> String {
         .unwrap_or_default()
 }
 
-/// Hands what the parser finds to the connection, as `MessageEvent`s.
+/// Hands what the parser finds to the connection.
 struct Deliver<'a> {
     inner: &'a Inner,
     /// The id changed since the last delivered event (which carries its id).
@@ -477,25 +483,35 @@ struct Deliver<'a> {
 impl Sink for Deliver<'_> {
     fn event(&mut self, event: Event<'_>) {
         let inner = self.inner;
-        let kind = if event.event_type == "message" {
-            EventKind::Message
+        let (kind, event_type) = if event.event_type == "message" {
+            (EventKind::Message, &inner.message_type)
         } else {
-            match inner.names.iter().position(|name| name == event.event_type) {
-                Some(index) => EventKind::Named(index),
+            match inner
+                .names
+                .iter()
+                .position(|name| **name == *event.event_type)
+            {
+                Some(index) => (EventKind::Named(index), &inner.names[index]),
                 // Nobody listens: an EventSource would not deliver it either.
                 None => return,
             }
         };
         let Some(sink) = inner.sink() else { return };
         inner.failures.set(0);
-        let init = MessageEventInit::new();
-        init.set_data(&JsValue::from_str(event.data));
-        init.set_last_event_id(event.last_event_id);
-        init.set_origin(&inner.origin);
-        if let Ok(message) = MessageEvent::new_with_event_init_dict(event.event_type, &init) {
-            self.id_changed = false;
-            sink.message(kind, message);
-        }
+        let last_event_id = {
+            let mut last_id = inner.last_id.borrow_mut();
+            if **last_id != *event.last_event_id {
+                *last_id = event.last_event_id.into();
+            }
+            Rc::clone(&last_id)
+        };
+        let fields = Fields {
+            event_type: Rc::clone(event_type),
+            last_event_id,
+            origin: Rc::clone(&inner.origin),
+        };
+        self.id_changed = false;
+        sink.message(kind, RawMessage::parsed(event.data.to_owned(), fields));
     }
 
     fn last_event_id(&mut self, _id: &str) {

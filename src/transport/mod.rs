@@ -10,8 +10,8 @@ mod request;
 use std::time::Duration;
 
 use wasm_bindgen::JsValue;
-use web_sys::MessageEvent;
 
+use crate::message::RawMessage;
 use crate::{FailReason, ReadyState};
 
 pub(crate) use event_source::EventSourceTransport;
@@ -45,7 +45,7 @@ pub(crate) trait TransportEvents {
     /// The stream is open (again); with the fetch transport, the `Response`.
     fn opened(&self, response: Option<JsValue>);
     /// An event arrived.
-    fn message(&self, kind: EventKind, event: MessageEvent);
+    fn message(&self, kind: EventKind, event: RawMessage);
     /// The last event id changed without an event to carry it (a block with an id and no data).
     fn id_changed(&self, id: &str);
     /// The stream was lost.

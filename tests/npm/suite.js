@@ -572,6 +572,29 @@ const cases = [
     eq([seen.methods, seen.bodies, seen.last_event_ids], [["POST", "POST"], ["prompt", "prompt"], ["", "3"]], "what the server saw");
   }],
 
+  ["fetch: a handler that declares the event gets a MessageEvent with its fields; one that does not gets the data only", async (t) => {
+    const run = t.run("event-argument");
+    const url = t.url("named", run, "count=2");
+    const log = [];
+    const sse = t.service();
+    sse.connect(url, {
+      transport: "fetch",
+      json: false,
+      events: {
+        token: (data, event) =>
+          log.push([event instanceof MessageEvent, event.type, event.data === data, event.lastEventId, event.origin]),
+        done: function () {
+          log.push(`done with ${arguments.length} argument(s)`);
+        },
+      },
+      doneEvent: "done",
+      onComplete: () => log.push("complete"),
+    });
+    await waitUntil("complete", () => log.includes("complete"));
+    const origin = new URL(url).origin;
+    eq(log, [[true, "token", true, "1", origin], [true, "token", true, "2", origin], "done with 1 argument(s)", "complete"], "log");
+  }],
+
   ["fetch: lastEventId is sent with the first request", async (t) => {
     const run = t.run("resume-first");
     const rec = recorder();

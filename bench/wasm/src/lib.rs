@@ -1,9 +1,7 @@
 //! The Rust contenders of `cargo xtask bench`, exported to the benchmark page (`bench/page/`):
 //!
-//! - `run_typed(url, latency)`: wasm-sse, `SseOptions::<Msg>::json()` (JSON.parse +
-//!   serde-wasm-bindgen into a `Deserialize` struct), `complete_when(status == 1)`;
-//! - `run_typed_preserve(url, latency)`: the same with the large text field kept as a JS string
-//!   (`serde_wasm_bindgen::preserve`), for the report's profiles;
+//! - `run_typed(url, latency)`: wasm-sse, `SseOptions::<Msg>::json()` (serde_json into a
+//!   `Deserialize` struct, in wasm), `complete_when(status == 1)`;
 //! - `run_untyped(url, latency)`: wasm-sse, `SseOptions::json_value()`, fields read through
 //!   wasm-bindgen getters;
 //! - `run_gloo(url, latency)`: gloo-net's `EventSource` subscription stream, the data parsed
@@ -40,17 +38,6 @@ struct Msg {
     pad: String,
 }
 
-/// The same, with the large text kept as a JS string (`serde_wasm_bindgen::preserve`): no copy
-/// into wasm memory.
-#[derive(Deserialize)]
-struct MsgPreserved {
-    i: u32,
-    t: f64,
-    status: u8,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pad: js_sys::JsString,
-}
-
 /// What a run reads from a typed message.
 trait Fields {
     fn index(&self) -> u32;
@@ -68,21 +55,6 @@ impl Fields for Msg {
     }
     fn pad_len(&self) -> usize {
         self.pad.len()
-    }
-    fn is_last(&self) -> bool {
-        self.status == 1
-    }
-}
-
-impl Fields for MsgPreserved {
-    fn index(&self) -> u32 {
-        self.i
-    }
-    fn stamp(&self) -> f64 {
-        self.t
-    }
-    fn pad_len(&self) -> usize {
-        self.pad.length() as usize
     }
     fn is_last(&self) -> bool {
         self.status == 1
@@ -217,13 +189,6 @@ fn error(error: SseError) -> JsValue {
 #[wasm_bindgen]
 pub fn run_typed(url: String, latency: bool, fetch: bool) -> Promise {
     future_to_promise(typed::<Msg>(url, latency, fetch))
-}
-
-/// wasm-sse, typed, the large field preserved as a JS string (not a contender of the tables:
-/// the report profiles it to show where the typed contender's time goes).
-#[wasm_bindgen]
-pub fn run_typed_preserve(url: String, latency: bool) -> Promise {
-    future_to_promise(typed::<MsgPreserved>(url, latency, false))
 }
 
 /// The transport of a contender: `fetch` (wasm-sse's parser) or the browser's `EventSource`.
