@@ -58,10 +58,10 @@ impl<T> Message<T> {
     }
 }
 
-/// An event as a transport delivered it: the browser's `MessageEvent` (EventSource), the text
-/// our parser read (fetch), or the JS string another tab relayed. Each form of the data, and the
-/// `MessageEvent`, is made from the others only when asked for, so a message costs no string
-/// crossing the JS boundary and no `MessageEvent` that nobody reads. Clones share.
+/// An event as a transport delivered it: the browser's `MessageEvent` (EventSource), what our
+/// parser read (fetch), or the JS string another tab relayed. The `MessageEvent` is built, and
+/// an `EventSource` event's data copied into Rust, only when asked for: a message costs no
+/// string crossing the JS boundary and no `MessageEvent` that nobody reads. Clones share.
 #[derive(Debug, Clone)]
 pub(crate) struct RawMessage(Rc<Raw>);
 
@@ -86,7 +86,7 @@ pub(crate) struct Fields {
 impl RawMessage {
     /// A browser's `MessageEvent`.
     pub(crate) fn native(event: MessageEvent) -> Self {
-        Self::with(
+        Self::new(
             None,
             OnceCell::new(),
             OnceCell::new(),
@@ -94,27 +94,19 @@ impl RawMessage {
         )
     }
 
-    /// The text our parser read.
-    pub(crate) fn parsed(text: String, fields: Fields) -> Self {
-        Self::with(
-            Some(fields),
-            OnceCell::from(text),
-            OnceCell::new(),
-            OnceCell::new(),
-        )
+    /// What our parser read: the data as text and as a JS string.
+    pub(crate) fn parsed(text: String, data: JsValue, fields: Fields) -> Self {
+        let (text, data) = (OnceCell::from(text), OnceCell::from(data));
+        Self::new(Some(fields), text, data, OnceCell::new())
     }
 
     /// Data that is already a JS value (relayed from another tab).
     pub(crate) fn relayed(data: JsValue, fields: Fields) -> Self {
-        Self::with(
-            Some(fields),
-            OnceCell::new(),
-            OnceCell::from(data),
-            OnceCell::new(),
-        )
+        let data = OnceCell::from(data);
+        Self::new(Some(fields), OnceCell::new(), data, OnceCell::new())
     }
 
-    fn with(
+    fn new(
         fields: Option<Fields>,
         text: OnceCell<String>,
         data: OnceCell<JsValue>,
@@ -130,12 +122,8 @@ impl RawMessage {
 
     /// The data as a JS value (a string, for a stream).
     pub(crate) fn data(&self) -> &JsValue {
-        let raw = &*self.0;
-        raw.data
-            .get_or_init(|| match (&raw.fields, raw.text.get()) {
-                (Some(_), Some(text)) => JsValue::from_str(text),
-                _ => self.event().data(),
-            })
+        // Only an `EventSource` event comes without it.
+        self.0.data.get_or_init(|| self.event().data())
     }
 
     /// The data as Rust text.

@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use wasm_sse::{
     CloseReason, FailReason, ReadyState, ReconnectMode, SseOptions, SseService, TransportKind,
@@ -458,6 +459,7 @@ async fn byte_streams_are_parsed_exactly() {
         ("split-crlf", ["split", "crlf"]),
         ("split-utf8", ["世界", "😀"]),
         ("invalid-utf8", ["a\u{FFFD}b", "c\u{FFFD}d"]),
+        ("one-chunk", ["é😀\u{FFFD}", "世x"]),
     ];
     for (case, expected) in cases {
         let (_, log, sse) =
@@ -465,7 +467,34 @@ async fn byte_streams_are_parsed_exactly() {
         assert_eq!(texts(&log), expected, "case {case}: {:?}", log.entries());
         assert_eq!(log.count("other"), 0, "case {case}: {:?}", log.entries());
         assert_eq!(sse.last_event_id(), "2", "case {case}");
+        // The data as a JS string (what the JS face parses), cut from the chunk's.
+        assert_eq!(js_texts(case).await, expected, "case {case}, as JS strings");
     }
+}
+
+/// The `text` of each message of a raw case, read from the data's JS string.
+async fn js_texts(case: &str) -> Vec<String> {
+    let text = |data: &JsValue| {
+        js_sys::Reflect::get(data, &"text".into())
+            .ok()
+            .and_then(|text| text.as_string())
+    };
+    let (sink, done) = (Log::default(), Log::default());
+    let (texts, end) = (sink.clone(), done.clone());
+    let options = SseOptions::<JsValue>::raw()
+        .transport(TransportKind::Fetch)
+        .on_message(move |m| {
+            let parsed = js_sys::JSON::parse(&m.data.as_string().unwrap_or_default());
+            texts.push(parsed.ok().as_ref().and_then(text).unwrap_or_default());
+        })
+        .complete_when(|data| data.as_string().is_some_and(|d| d.contains("\"status\":1")))
+        .on_complete(move || end.push("complete"));
+    let mut sse = SseService::new();
+    let run = run_id(&format!("raw-js-{case}"));
+    sse.connect(&url("raw", &run, &format!("case={case}")), options)
+        .unwrap();
+    done.wait_for("complete", 5000).await;
+    sink.entries()
 }
 
 #[wasm_bindgen_test]

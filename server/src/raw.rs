@@ -50,6 +50,10 @@
 //!   `b"id: 1\ndata: {\"index\":0,\"text\":\"a\xFFb\",\"status\":0}\n\n"` |
 //!   `b"id: 2\ndata: {\"index\":1,\"text\":\"c\xE4\xB8"` | `b"d\",\"status\":1}\n\n"`.
 //!   Texts `a\u{FFFD}b`, `c\u{FFFD}d`.
+//! - `one-chunk`: both events in one write, with 2-, 3- and 4-byte characters and an invalid
+//!   byte, so a client that cuts one chunk's text into events must count UTF-16 units right.
+//!   `b"id: 1\ndata: {\"index\":0,\"text\":\"\xC3\xA9\xF0\x9F\x98\x80\xFF\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"\xE4\xB8\x96x\",\"status\":1}\n\n"`.
+//!   Texts `é😀\u{FFFD}`, `世x`.
 //!
 //! An unknown case is a 400.
 
@@ -111,6 +115,9 @@ pub(crate) fn writes(case: &str) -> Option<&'static [&'static [u8]]> {
             b"id: 1\ndata: {\"index\":0,\"text\":\"a\xFFb\",\"status\":0}\n\n",
             b"id: 2\ndata: {\"index\":1,\"text\":\"c\xE4\xB8",
             b"d\",\"status\":1}\n\n",
+        ],
+        "one-chunk" => &[
+            b"id: 1\ndata: {\"index\":0,\"text\":\"\xC3\xA9\xF0\x9F\x98\x80\xFF\",\"status\":0}\n\nid: 2\ndata: {\"index\":1,\"text\":\"\xE4\xB8\x96x\",\"status\":1}\n\n",
         ],
         _ => return None,
     })
