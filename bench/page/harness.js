@@ -392,8 +392,7 @@ function eventsourceChat(EventSourceClass) {
 }
 
 /** Reads a fetch-based event iterator to `[DONE]`, then aborts the request. */
-async function readChat(next, abort) {
-  const run = new ChatRun();
+async function readChat(run, next, abort) {
   for (;;) {
     const { done, value } = await next();
     if (done) throw new Error("the stream ended before [DONE]");
@@ -407,6 +406,7 @@ async function readChat(next, abort) {
 
 function parserChat(EventSourceParserStream) {
   return async (url, body) => {
+    const run = new ChatRun();
     const abort = new AbortController();
     const init = { method: "POST", headers: CHAT_HEADERS, body, signal: abort.signal };
     const response = await fetch(url, init);
@@ -415,16 +415,17 @@ function parserChat(EventSourceParserStream) {
       .pipeThrough(new TextDecoderStream())
       .pipeThrough(new EventSourceParserStream())
       .getReader();
-    return readChat(() => reader.read(), abort);
+    return readChat(run, () => reader.read(), abort);
   };
 }
 
 function fetchEventStreamChat(stream) {
   return async (url, body) => {
+    const run = new ChatRun();
     const abort = new AbortController();
     const events = await stream(url, { method: "POST", headers: CHAT_HEADERS, body, signal: abort.signal });
     const iterator = events[Symbol.asyncIterator]();
-    return readChat(() => iterator.next(), abort);
+    return readChat(run, () => iterator.next(), abort);
   };
 }
 
