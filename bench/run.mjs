@@ -3,17 +3,24 @@
 // environment below). It opens bench/page/ in one headless Chromium, runs every contender
 // interleaved (round r starts with contender r), takes medians, checks that every run saw
 // every message in order, profiles the main contenders, and writes the JSON results, the
-// Markdown report and the SVG chart.
+// Markdown report and the SVG chart. The cross-tab relay benchmark (several tabs sharing one
+// stream) is in bench/relay.mjs, run from here in fresh browser contexts.
 //
 // Environment: BENCH_URL (the server), BENCH_MODE (`full` | `smoke`), BENCH_JSON, BENCH_MD,
 // BENCH_SVG (outputs), BENCH_SIZES (sizes measured by xtask, JSON), BENCH_NOTES (hand-written
 // notes appended to the report), BENCH_RUSTC (the compiler's version line); BENCH_RENDER_ONLY
 // rewrites the report and chart from BENCH_JSON without running anything.
+//
+// BENCH_ONLY (for working on one part): a comma-separated list of parts to run, out of
+// `throughput`, `huge`, `chat`, `latency`, `memory`, `relay`, `profile`; e.g.
+// `BENCH_ONLY=relay,chat cargo xtask bench --smoke`. It writes no file: it prints the report's
+// sections of `chat` and `relay` and fails, as always, if a run missed a message.
 
 import { createRequire } from "node:module";
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { dirname, relative, basename } from "node:path";
 import os from "node:os";
+import { relayBench, relayMarkdown } from "./relay.mjs";
 
 const require = createRequire(new URL("../tests/npm/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
@@ -26,6 +33,9 @@ const env = (name) => {
 const server = process.env.BENCH_URL?.replace(/\/$/, "");
 const mode = env("BENCH_MODE");
 const smoke = mode === "smoke";
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",").map((part) => part.trim())) : null;
+/** Whether this run measures `part` (every part unless BENCH_ONLY says otherwise). */
+const wanted = (part) => !ONLY || ONLY.has(part);
 
 /** What each mode measures. */
 const PLAN = smoke
@@ -37,6 +47,7 @@ const PLAN = smoke
       large: { count: 5, bytes: 65536 },
       huge: { rounds: 1, sizes: [256 * 1024, 512 * 1024], chunk: 1024 },
       latency: { count: 20, interval: 5, warm: 0 },
+      chat: { tokens: 2000, rounds: 1 },
       memory: { rust: [20, 2], js: [20, 2], "rust-fetch": [20, 2], "js-fetch": [20, 2], raw: [20, 2] },
       profile: false,
     }
@@ -49,6 +60,8 @@ const PLAN = smoke
       large: { count: 500, bytes: 65536 },
       huge: { rounds: 3, sizes: [8 * 1024 * 1024, 16 * 1024 * 1024], chunk: 1024 },
       latency: { count: 1000, interval: 5, warm: 100 },
+      // Chat streams are short (tens of ms) and spread widely: many runs, as for large messages.
+      chat: { tokens: 2000, rounds: 15 },
       memory: { rust: [10_000, 200], js: [1000, 50], "rust-fetch": [2000, 100], "js-fetch": [1000, 50], raw: [10_000, 200] },
       profile: true,
     };
@@ -176,7 +189,7 @@ async function main() {
       measure(([n, c, i]) => globalThis.bench.latency(n, c, i), [name, count, PLAN.latency.interval]);
 
     const throughput = {};
-    for (const [size, spec] of [["small", PLAN.small], ["large", PLAN.large]]) {
+    for (const [size, spec] of wanted("throughput") ? [["small", PLAN.small], ["large", PLAN.large]] : []) {
       const runs = Object.fromEntries(names.map((name) => [name, []]));
       if (PLAN.warmup) {
         for (const name of names) {
@@ -195,7 +208,7 @@ async function main() {
     // One huge event, each size, for the contenders that read the body themselves (and raw).
     const hugeNames = names.filter((name) => HUGE.includes(name));
     const huge = { ...PLAN.huge, runs: {} };
-    for (const bytes of PLAN.huge.sizes) {
+    for (const bytes of wanted("huge") ? PLAN.huge.sizes : []) {
       huge.runs[bytes] = Object.fromEntries(hugeNames.map((name) => [name, []]));
       for (const [round, name] of interleaved(hugeNames, PLAN.huge.rounds)) {
         const stats = await measure(([n, b, c]) => globalThis.bench.huge(n, b, c), [name, bytes, PLAN.huge.chunk]);
@@ -205,13 +218,29 @@ async function main() {
       }
     }
 
+    // The POST chat stream, for the contenders that can POST.
+    const chatNames = await page.evaluate(() => globalThis.bench.chatNames);
+    const chat = { ...PLAN.chat, runs: Object.fromEntries(chatNames.map((name) => [name, []])) };
+    const chatRun = (name) => measure(([n, t]) => globalThis.bench.chat(n, t), [name, PLAN.chat.tokens]);
+    if (wanted("chat")) {
+      if (PLAN.warmup) {
+        for (const name of chatNames) check(`${name} chat warm-up`, await chatRun(name), PLAN.chat.tokens);
+      }
+      for (const [round, name] of interleaved(chatNames, PLAN.chat.rounds)) {
+        const stats = await chatRun(name);
+        check(`${name} chat run ${round + 1}`, stats, PLAN.chat.tokens);
+        chat.runs[name].push(stats);
+        log(`chat ${name} run ${round + 1}: ${Math.round(stats.rate)} tokens/s (${stats.ms.toFixed(1)} ms, main thread ${stats.cpuMs.toFixed(1)} ms)`);
+      }
+    }
+
     const latency = { ...PLAN.latency, runs: Object.fromEntries(names.map((name) => [name, []])) };
-    if (PLAN.latency.warm > 0) {
+    if (PLAN.latency.warm > 0 && wanted("latency")) {
       for (const name of names) {
         check(`${name} latency warm-up`, await latencyRun(name, PLAN.latency.warm), PLAN.latency.warm);
       }
     }
-    for (const [round, name] of interleaved(names, PLAN.rounds)) {
+    for (const [round, name] of interleaved(names, wanted("latency") ? PLAN.rounds : 0)) {
       const stats = await latencyRun(name, PLAN.latency.count);
       check(`${name} latency run ${round + 1}`, stats, PLAN.latency.count);
       latency.runs[name].push(stats);
@@ -219,17 +248,24 @@ async function main() {
     }
 
     const memory = {};
-    for (const [kind, [cycles, warm]] of Object.entries(PLAN.memory)) {
+    for (const [kind, [cycles, warm]] of wanted("memory") ? Object.entries(PLAN.memory) : []) {
       const stats = await page.evaluate(([k, n, w]) => globalThis.bench.memory(k, n, w), [kind, cycles, warm]);
       if (stats.cycles !== cycles) problems.push(`memory ${kind}: ${stats.cycles} of ${cycles} cycles`);
       memory[kind] = stats;
       log(`memory ${kind}: ${JSON.stringify(stats)}`);
     }
 
-    const profiles = PLAN.profile ? await profileAll(page) : {};
+    // Several tabs sharing one stream, each run in a browser context of its own.
+    const relay = wanted("relay") ? await relayBench({ browser, server, mode, problems, log }) : undefined;
+
+    const profiles = PLAN.profile && wanted("profile") ? await profileAll(page) : {};
     if (pageErrors.length > 0) problems.push(`the page reported errors:\n${pageErrors.join("\n")}`);
 
-    results = summarize({ info, names, throughput, huge, latency, memory, profiles, version: browser.version() });
+    if (ONLY) {
+      results = { mode, only: [...ONLY], contenders: LABELS, chat: wanted("chat") ? summarizeChat(chat) : undefined, relay, problems };
+    } else {
+      results = summarize({ info, names, throughput, huge, chat, latency, memory, relay, profiles, version: browser.version() });
+    }
   } finally {
     await browser.close();
   }
@@ -291,7 +327,30 @@ function hotFunctions(profile, limit) {
   return { busyMs: total / 1000, idleMs: idle / 1000, top };
 }
 
-function summarize({ info, names, throughput, huge, latency, memory, profiles, version }) {
+/** Medians of the chat runs, and each contender's ratios to the fastest JS fetch-based peer. */
+function summarizeChat(chat) {
+  const rates = {};
+  for (const [name, runs] of Object.entries(chat.runs)) {
+    if (runs.length === 0) continue;
+    rates[name] = {
+      median: median(runs.map((r) => r.rate)),
+      msPerStream: median(runs.map((r) => r.ms)),
+      cpuMicrosPerMessage: median(runs.map((r) => (r.cpuMs * 1000) / r.count)),
+      runs: runs.map((r) => Math.round(r.rate)),
+      cpuRuns: runs.map((r) => Math.round(r.cpuMs)),
+    };
+  }
+  const peers = FETCH_PEERS.filter((name) => rates[name]);
+  const fastestPeer = peers.reduce((best, name) => (best && rates[best].median >= rates[name].median ? best : name), null);
+  if (!fastestPeer) return undefined;
+  for (const x of Object.values(rates)) {
+    x.ratio = x.median / rates[fastestPeer].median;
+    x.cpuRatio = x.cpuMicrosPerMessage / rates[fastestPeer].cpuMicrosPerMessage;
+  }
+  return { tokens: chat.tokens, rounds: chat.rounds, fastestPeer, rates };
+}
+
+function summarize({ info, names, throughput, huge, chat, latency, memory, relay, profiles, version }) {
   const rate = {};
   for (const size of ["small", "large"]) {
     rate[size] = {};
@@ -406,8 +465,10 @@ function summarize({ info, names, throughput, huge, latency, memory, profiles, v
     contenders: Object.fromEntries(names.map((name) => [name, LABELS[name]])),
     throughput: rate,
     huge: { sizes: huge.sizes, chunk: huge.chunk, rounds: huge.rounds, times: hugeTimes },
+    chat: summarizeChat(chat),
     latency: lat,
     memory,
+    relay,
     sizes,
     targets,
     profiles,
@@ -529,6 +590,8 @@ function markdown(r, svgName) {
     lines.push("");
   }
 
+  lines.push(...chatMarkdown(r.chat, r.contenders));
+
   const p = r.plan.latency;
   lines.push("## Latency", "");
   lines.push(
@@ -566,6 +629,8 @@ function markdown(r, svgName) {
     ]);
   }
   lines.push("");
+
+  lines.push(...relayMarkdown(r.relay));
 
   lines.push("## Size", "");
   lines.push(
@@ -607,6 +672,28 @@ function markdown(r, svgName) {
   }
   if (r.problems.length) lines.push("## Problems", "", ...r.problems.map((x) => `- ${x}`), "");
   return lines.join("\n");
+}
+
+/** The POST chat section, as Markdown lines; none for results without it. */
+function chatMarkdown(c, contenders) {
+  if (!c) return [];
+  const lines = [];
+  const row = (cells) => lines.push(`| ${cells.join(" | ")} |`);
+  const peer = LABELS[c.fastestPeer];
+  lines.push("## POST chat stream", "");
+  lines.push(
+    `A \`POST /bench/chat\` with a JSON body and \`Authorization\` and \`Content-Type\` headers, answered with an OpenAI-format chat completion stream as fast as the server writes it, one body chunk per token: ${fmt(c.tokens)} chunks \`data: {"id":…,"object":"chat.completion.chunk",…,"choices":[{"index":0,"delta":{"content":"w42 "},"finish_reason":null}]}\` (about 150 B each), then \`data: [DONE]\`, which ends the stream. Each contender parses every chunk's JSON, appends \`choices[0].delta.content\` to the answer and stops at \`[DONE]\`; the answer must be exactly the one sent. Time per stream is from the request to \`[DONE]\`; ${c.rounds > 1 ? `medians of ${c.rounds} runs after a warm-up, interleaved as above` : "one run"}. The fastest JS fetch-based peer here is ${peer}; CPU × peer is this contender's main-thread CPU per token over the peer's (below 1 is cheaper).`,
+    "",
+    "Only the contenders that read the stream with `fetch` can send a POST: the wasm-sse JS API with `transport: \"fetch\", method: \"POST\", headers, body, doneData: \"[DONE]\"`; the Rust API with `.method(\"POST\").header(…).body(…).done_data(\"[DONE]\")`, typed (`SseOptions::<Completion>::json()`, `Completion { choices: Vec<Choice> }` down to `delta.content: Option<String>`, as in the README's recipe) or untyped (`json_value()`, read through getters); the JS peers with the method, headers and body handed to `fetch`, the npm `eventsource` through its `fetch` option (a function adding them to its own request). Native `EventSource` (raw, the wasm-sse EventSource transport, gloo-net, reconnecting-eventsource) cannot send one.",
+    "",
+  );
+  row(["contender", "tokens/s", "ms per stream", "main-thread CPU µs/token", "× fastest JS peer", "CPU × peer"]);
+  lines.push("|---|---:|---:|---:|---:|---:|");
+  for (const [name, x] of Object.entries(c.rates)) {
+    row([contenders[name] ?? LABELS[name] ?? name, fmt(x.median), fmt(x.msPerStream, 1), fmt(x.cpuMicrosPerMessage, 1), x.ratio.toFixed(2), x.cpuRatio.toFixed(2)]);
+  }
+  lines.push("", "Per-run figures (tokens/s, main-thread ms) are in `bench/results.json`.", "");
+  return lines;
 }
 
 /** A horizontal bar chart of throughput relative to raw, small and large messages. */
@@ -672,6 +759,16 @@ const svgPath = env("BENCH_SVG");
 // JSON results of an earlier run, e.g. after editing bench/notes.md.
 const renderOnly = Boolean(process.env.BENCH_RENDER_ONLY);
 const results = renderOnly ? JSON.parse(readFileSync(env("BENCH_JSON"), "utf8")) : await main();
+if (ONLY && !renderOnly) {
+  // A partial run: its sections on stdout, no file written.
+  log(["", ...chatMarkdown(results.chat, results.contenders), ...relayMarkdown(results.relay)].join("\n"));
+  if (results.problems.length) {
+    console.error(`bench: ${results.problems.length} problem(s):\n${results.problems.join("\n")}`);
+    process.exit(1);
+  }
+  log(`bench: ${[...ONLY].join(", ")} completed with every message (${mode})`);
+  process.exit(0);
+}
 if (!renderOnly) write(env("BENCH_JSON"), JSON.stringify(results, null, 2) + "\n");
 write(svgPath, chart(results));
 write(mdPath, markdown(results, relative(dirname(mdPath), svgPath)));

@@ -284,6 +284,151 @@ function fetchEventStreamPeer(stream) {
   };
 }
 
+// ---- the POST chat workload's contenders ----
+//
+// A chat contender is `async (url, body) => { count, ms, answer }`: it POSTs `body` (JSON) with
+// CHAT_HEADERS to `url` (`/bench/chat`), appends each chunk's `choices[0].delta.content` to
+// the answer, and stops at `data: [DONE]`; `count` is the chunks that carried content, `ms`
+// the time from the request to `[DONE]`.
+
+const CHAT_HEADERS = { Authorization: "Bearer bench-token", "Content-Type": "application/json" };
+
+/** Bookkeeping of one chat run, the same for every JS chat contender (the Rust ones mirror it). */
+class ChatRun {
+  constructor() {
+    this.start = performance.now();
+    this.end = 0;
+    this.count = 0;
+    this.answer = "";
+  }
+
+  add(chunk) {
+    const content = chunk.choices[0].delta.content;
+    if (content !== undefined) {
+      this.answer += content;
+      this.count += 1;
+    }
+  }
+
+  finish() {
+    this.end = performance.now();
+    return { count: this.count, ms: this.end - this.start, answer: this.answer };
+  }
+}
+
+/** The JS API on the fetch transport: `POST`, headers, body, `doneData: "[DONE]"`. */
+function jsChat(SSEService) {
+  return (url, body) => {
+    const sse = new SSEService();
+    return new Promise((resolve, reject) => {
+      const run = new ChatRun();
+      sse.connect(url, {
+        transport: "fetch",
+        method: "POST",
+        headers: CHAT_HEADERS,
+        body,
+        doneData: "[DONE]",
+        onMessage: (chunk) => run.add(chunk),
+        onComplete: () => resolve(run.finish()),
+        onError: (error) => reject(error),
+      });
+    }).finally(() => sse.free());
+  };
+}
+
+function fetchSourceChat(fetchEventSource) {
+  return (url, body) =>
+    new Promise((resolve, reject) => {
+      const run = new ChatRun();
+      const abort = new AbortController();
+      fetchEventSource(url, {
+        method: "POST",
+        headers: CHAT_HEADERS,
+        body,
+        signal: abort.signal,
+        openWhenHidden: true,
+        onmessage(event) {
+          if (event.data === "[DONE]") {
+            abort.abort();
+            resolve(run.finish());
+          } else {
+            run.add(JSON.parse(event.data));
+          }
+        },
+        onclose() {
+          reject(new Error("fetch-event-source: closed before [DONE]"));
+        },
+        onerror(error) {
+          reject(error);
+          throw error; // no retry
+        },
+      }).catch(reject);
+    });
+}
+
+/** The `eventsource` npm package POSTs through its `fetch` option (its own request init, with
+ * the method, body and headers added). */
+function eventsourceChat(EventSourceClass) {
+  return (url, body) =>
+    new Promise((resolve, reject) => {
+      const run = new ChatRun();
+      const source = new EventSourceClass(new URL(url, location.href).href, {
+        fetch: (input, init) =>
+          fetch(input, { ...init, method: "POST", body, headers: { ...init.headers, ...CHAT_HEADERS } }),
+      });
+      source.onmessage = (event) => {
+        if (event.data === "[DONE]") {
+          source.close();
+          resolve(run.finish());
+        } else {
+          run.add(JSON.parse(event.data));
+        }
+      };
+      source.onerror = (error) => {
+        source.close();
+        reject(new Error(`eventsource: error event ${error?.message ?? ""}`));
+      };
+    });
+}
+
+/** Reads a fetch-based event iterator to `[DONE]`, then aborts the request. */
+async function readChat(run, next, abort) {
+  for (;;) {
+    const { done, value } = await next();
+    if (done) throw new Error("the stream ended before [DONE]");
+    if (value.data === "[DONE]") {
+      abort.abort();
+      return run.finish();
+    }
+    run.add(JSON.parse(value.data));
+  }
+}
+
+function parserChat(EventSourceParserStream) {
+  return async (url, body) => {
+    const run = new ChatRun();
+    const abort = new AbortController();
+    const init = { method: "POST", headers: CHAT_HEADERS, body, signal: abort.signal };
+    const response = await fetch(url, init);
+    if (!response.ok) throw new Error(`eventsource-parser chat: HTTP ${response.status}`);
+    const reader = response.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream())
+      .getReader();
+    return readChat(run, () => reader.read(), abort);
+  };
+}
+
+function fetchEventStreamChat(stream) {
+  return async (url, body) => {
+    const run = new ChatRun();
+    const abort = new AbortController();
+    const events = await stream(url, { method: "POST", headers: CHAT_HEADERS, body, signal: abort.signal });
+    const iterator = events[Symbol.asyncIterator]();
+    return readChat(run, () => iterator.next(), abort);
+  };
+}
+
 // ---- loading ----
 
 const status = document.getElementById("status");
@@ -323,6 +468,17 @@ const contenders = {
   "js-named-fetch": jsApi(pkgNamed.SSEService, "fetch"),
 };
 const EXTRAS = ["js-named", "js-named-fetch"];
+
+/** name -> chat contender: the ones that can POST (the fetch-based ones). */
+const chatContenders = {
+  "js-fetch": jsChat(pkg.SSEService),
+  "rust-typed-fetch": (url, body) => rust.run_chat_typed(url, body),
+  "rust-untyped-fetch": (url, body) => rust.run_chat_untyped(url, body),
+  "fetch-event-source": fetchSourceChat(peerFetch.fetchEventSource),
+  eventsource: eventsourceChat(peerEventsource.EventSource),
+  "eventsource-parser": parserChat(peerParser.EventSourceParserStream),
+  "fetch-event-stream": fetchEventStreamChat(peerStream.stream),
+};
 
 function contender(name) {
   const run = contenders[name];
@@ -385,6 +541,29 @@ async function latency(name, count, interval, limitMs = 120_000) {
     max: ms(sorted[sorted.length - 1]),
     mean: ms(sorted.reduce((a, b) => a + b, 0) / sorted.length),
   };
+}
+
+/** The answer of a chat stream of `tokens` tokens: `w0 w1 … w<tokens-1> `. */
+const answers = new Map();
+function expectedAnswer(tokens) {
+  if (!answers.has(tokens)) {
+    let answer = "";
+    for (let k = 0; k < tokens; k += 1) answer += `w${k} `;
+    answers.set(tokens, answer);
+  }
+  return answers.get(tokens);
+}
+
+/** One POST chat run: `tokens` OpenAI-format chunks, then `[DONE]`. `outOfOrder` is 1 when
+ * the answer is not exactly the one sent (a chunk lost, repeated or out of place). */
+async function chat(name, tokens, limitMs = 120_000) {
+  const run = chatContenders[name];
+  if (!run) throw new Error(`unknown chat contender ${name}`);
+  const url = `/bench/chat?tokens=${tokens}&run=chat-${name}-${(runs += 1)}`;
+  const body = JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: "Count." }] });
+  const { answer, ...stats } = await limited(run(url, body), limitMs, `${name} chat`);
+  const outOfOrder = answer === expectedAnswer(tokens) ? 0 : 1;
+  return { ...stats, outOfOrder, rate: stats.count / (stats.ms / 1000) };
 }
 
 /** One connect / first message / close cycle with a plain EventSource. */
@@ -491,8 +670,10 @@ async function memory(kind, n, warm, limitMs = 300_000) {
 
 globalThis.bench = {
   names: Object.keys(contenders).filter((name) => !EXTRAS.includes(name)),
+  chatNames: Object.keys(chatContenders),
   collect,
   throughput,
+  chat,
   huge,
   latency,
   memory,

@@ -7,12 +7,20 @@
 //! - `GET /bench/stream?count=N&bytes=B`: N messages as fast as the server can write them,
 //!   several frames per chunk (up to [`CHUNK_BYTES`]), then the end of the body.
 //! - `GET /bench/trickle?count=N&interval=MS&bytes=B`: N messages, MS ms apart, each stamped
-//!   at the moment it is written.
+//!   at the moment it is written. Recorded in `/stats/{run}` (requests, and disconnects of
+//!   clients that leave before the end), so the cross-tab relay benchmark can count the
+//!   connections a set of tabs holds.
 //! - `GET /bench/huge?bytes=B&chunk=C`: ONE message of B bytes (status 1), its frame handed to
 //!   hyper in pieces of C bytes (default 1 KB), each its own body chunk, then the end of the body
 //!   (the browser may still read several pieces at once: the network coalesces them).
 //! - `GET /bench/hold`: one message (status 0), then a comment every 100 ms until the client
 //!   goes away (for connect/disconnect cycles), at most [`HOLD_LIMIT`].
+//! - `POST /bench/chat?tokens=N`: an OpenAI-format chat completion stream as fast as the server
+//!   writes it, one body chunk per token: N chunks `data: {"id":…,"object":
+//!   "chat.completion.chunk",…,"choices":[{"index":0,"delta":{"content":"w<k> "},…}]}` (k from
+//!   0), then `data: [DONE]`. The request must carry `Authorization: Bearer bench-token` (else
+//!   401) and a JSON body with `"stream": true` (else 400), so a contender that does not really
+//!   POST fails. These messages are not the `{"i","t",…}` JSON above.
 //!
 //! Every endpoint takes a `run` parameter, a label only (it keeps URLs distinct in the logs).
 //! The bodies are plain streams polled by hyper, with no task or channel in between, so the
@@ -26,14 +34,17 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
-use axum::extract::Query;
-use axum::http::header;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use futures_core::Stream;
 use tokio::time::{sleep_until, Instant, Sleep};
 
+use crate::ctx::{self, Ctx};
+use crate::request::Incoming;
+use crate::stats::DisconnectGuard;
 use crate::AppState;
 
 /// A chunk of the fast stream holds frames up to about this many bytes.
@@ -55,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .route("/bench/trickle", get(trickle))
         .route("/bench/huge", get(huge))
         .route("/bench/hold", get(hold))
+        .route("/bench/chat", post(chat))
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -75,17 +87,44 @@ async fn stream(Query(params): Params) -> Response {
     })
 }
 
-async fn trickle(Query(params): Params) -> Response {
+async fn trickle(
+    State(app): State<AppState>,
+    Query(params): Params,
+    request: Incoming,
+) -> Response {
     let count = num(&params, "count", 100, MAX_COUNT);
     let bytes = num(&params, "bytes", 100, MAX_BYTES) as usize;
     let interval = Duration::from_millis(num(&params, "interval", 5, MAX_INTERVAL_MS));
+    let guard = Ctx::new(app, "bench-trickle", ctx::Params(params), request).guard();
     let start = Instant::now();
     respond(Paced {
         frames: Frames::new(count, bytes),
         start,
         interval,
         sleep: Box::pin(sleep_until(start)),
+        guard,
     })
+}
+
+/// The token `Authorization` header `/bench/chat` wants.
+const CHAT_AUTHORIZATION: &str = "Bearer bench-token";
+
+async fn chat(Query(params): Params, headers: HeaderMap, body: Bytes) -> Response {
+    let authorized = headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes() == CHAT_AUTHORIZATION.as_bytes());
+    if !authorized {
+        let body = r#"{"error":{"message":"expected Authorization: Bearer bench-token"}}"#;
+        return (StatusCode::UNAUTHORIZED, body).into_response();
+    }
+    let streaming = serde_json::from_slice::<serde_json::Value>(&body)
+        .is_ok_and(|request| request["stream"] == serde_json::Value::Bool(true));
+    if !streaming {
+        let body = r#"{"error":{"message":"expected a JSON body with \"stream\": true"}}"#;
+        return (StatusCode::BAD_REQUEST, body).into_response();
+    }
+    let tokens = num(&params, "tokens", 2000, MAX_COUNT);
+    respond(Chat::new(tokens, now_micros() / 1_000_000))
 }
 
 async fn huge(Query(params): Params) -> Response {
@@ -246,6 +285,8 @@ struct Paced {
     start: Instant,
     interval: Duration,
     sleep: Pin<Box<Sleep>>,
+    /// Counts the client leaving before the end.
+    guard: DisconnectGuard,
 }
 
 impl Stream for Paced {
@@ -253,6 +294,7 @@ impl Stream for Paced {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.frames.done() {
+            self.guard.finish();
             return Poll::Ready(None);
         }
         if self.sleep.as_mut().poll(cx).is_pending() {
@@ -263,6 +305,55 @@ impl Stream for Paced {
         self.frames.push(&mut out, stamp(&mut buffer));
         let next = self.start + self.interval * self.frames.next as u32;
         self.sleep.as_mut().reset(next);
+        Poll::Ready(Some(Ok(out.into())))
+    }
+}
+
+/// `/bench/chat`: one chunk per token, then `[DONE]`, then the end of the body.
+struct Chat {
+    next: u64,
+    tokens: u64,
+    /// The frame up to the token's text.
+    head: String,
+}
+
+/// The frame after the token's text.
+const CHAT_TAIL: &str = "\"},\"finish_reason\":null}]}\n\n";
+
+impl Chat {
+    fn new(tokens: u64, created: u64) -> Self {
+        let head = format!(
+            "data: {{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\
+             \"created\":{created},\"model\":\"bench\",\"choices\":[{{\"index\":0,\
+             \"delta\":{{\"content\":\""
+        );
+        Chat {
+            next: 0,
+            tokens,
+            head,
+        }
+    }
+}
+
+impl Stream for Chat {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let index = self.next;
+        if index > self.tokens {
+            return Poll::Ready(None);
+        }
+        self.next += 1;
+        if index == self.tokens {
+            return Poll::Ready(Some(Ok(Bytes::from_static(b"data: [DONE]\n\n"))));
+        }
+        let mut digits = [0u8; 20];
+        let mut out = Vec::with_capacity(self.head.len() + 32 + CHAT_TAIL.len());
+        out.extend_from_slice(self.head.as_bytes());
+        out.push(b'w');
+        out.extend_from_slice(decimal(index, &mut digits));
+        out.push(b' ');
+        out.extend_from_slice(CHAT_TAIL.as_bytes());
         Poll::Ready(Some(Ok(out.into())))
     }
 }
@@ -335,6 +426,31 @@ mod tests {
             frames,
             [r#"data: {"i":0,"t":1700000000000000,"status":1,"pad":""}"#]
         );
+    }
+
+    #[test]
+    fn chat_sends_openai_chunks_then_done() {
+        let mut chat = Chat::new(3, 1_700_000_000);
+        let mut context = Context::from_waker(std::task::Waker::noop());
+        let mut chunks = Vec::new();
+        while let Poll::Ready(Some(chunk)) = Pin::new(&mut chat).poll_next(&mut context) {
+            chunks.push(chunk.unwrap());
+        }
+        assert_eq!(chunks.len(), 4);
+        for (index, chunk) in chunks[..3].iter().enumerate() {
+            let text = std::str::from_utf8(chunk).unwrap();
+            let json = text
+                .strip_prefix("data: ")
+                .unwrap()
+                .strip_suffix("\n\n")
+                .unwrap();
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(value["object"], "chat.completion.chunk");
+            assert_eq!(value["created"], 1_700_000_000);
+            let content = &value["choices"][0]["delta"]["content"];
+            assert_eq!(content, &format!("w{index} "), "{text}");
+        }
+        assert_eq!(&chunks[3][..], b"data: [DONE]\n\n");
     }
 
     #[test]

@@ -10,6 +10,11 @@
 //!   check;
 //! - the wasm-sse contenders take a last argument `fetch`: the fetch transport (wasm-sse's own
 //!   parser) instead of the browser's `EventSource`;
+//! - `run_chat_typed(url, body)` / `run_chat_untyped(url, body)`: the POST chat workload, an
+//!   OpenAI-format completion stream read on the fetch transport (`POST`, a JSON `body`,
+//!   `Authorization` and `Content-Type` headers, `done_data("[DONE]")`), each chunk's
+//!   `choices[0].delta.content` appended to the answer; typed (serde into `Completion`) or
+//!   untyped (`json_value()`, read through getters). They resolve to `{ count, ms, answer }`;
 //! - `cycles(url, n, fetch)`: `n` connect / first message / disconnect cycles of one `SseService`;
 //! - `memory_bytes()`: the size of this module's linear memory.
 //!
@@ -284,6 +289,144 @@ pub fn run_gloo(url: String, latency: bool) -> Promise {
         source.close();
         Ok(run.to_js())
     })
+}
+
+/// A chunk of an OpenAI-format chat completion stream, typed (what a Rust chat client declares).
+#[derive(Deserialize)]
+struct Completion {
+    choices: Vec<Choice>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    delta: Delta,
+}
+
+#[derive(Deserialize)]
+struct Delta {
+    content: Option<String>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The same chunk as a JS object, read through getters (the untyped chat contender).
+    type JsCompletion;
+    #[wasm_bindgen(method, getter)]
+    fn choices(this: &JsCompletion) -> js_sys::Array;
+    type JsChoice;
+    #[wasm_bindgen(method, getter)]
+    fn delta(this: &JsChoice) -> JsDelta;
+    type JsDelta;
+    #[wasm_bindgen(method, getter)]
+    fn content(this: &JsDelta) -> Option<String>;
+}
+
+/// What one chat run saw: the answer, the chunks that carried content, the time from the
+/// request to `[DONE]`.
+struct ChatRun {
+    start: f64,
+    end: f64,
+    count: u32,
+    answer: String,
+}
+
+impl ChatRun {
+    fn shared() -> Rc<RefCell<ChatRun>> {
+        Rc::new(RefCell::new(ChatRun {
+            start: now_ms(),
+            end: 0.0,
+            count: 0,
+            answer: String::new(),
+        }))
+    }
+
+    fn add(&mut self, content: Option<&str>) {
+        if let Some(content) = content {
+            self.answer.push_str(content);
+            self.count += 1;
+        }
+    }
+
+    fn to_js(&self) -> JsValue {
+        let stats = Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = Reflect::set(&stats, &key.into(), &value);
+        };
+        set("count", self.count.into());
+        set("ms", (self.end - self.start).into());
+        set("answer", self.answer.as_str().into());
+        stats.into()
+    }
+}
+
+/// The chat request, `done_data("[DONE]")`, and the run's completion and failure.
+fn chat_options<T: 'static>(
+    options: SseOptions<T>,
+    body: String,
+    run: &Rc<RefCell<ChatRun>>,
+    settle: Rc<Settle>,
+) -> SseOptions<T> {
+    let (run, failed) = (run.clone(), settle.clone());
+    options
+        .transport(TransportKind::Fetch)
+        .method("POST")
+        .header("Authorization", "Bearer bench-token")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .done_data("[DONE]")
+        .on_complete(move || {
+            run.borrow_mut().end = now_ms();
+            settle.resolve();
+        })
+        .on_error(move |error| failed.reject(&error.to_string()))
+}
+
+/// Runs one chat stream with `options` (callbacks and decoding set) to `[DONE]`.
+async fn chat<T: 'static>(
+    url: String,
+    options: SseOptions<T>,
+    body: String,
+    run: Rc<RefCell<ChatRun>>,
+) -> Result<JsValue, JsValue> {
+    let (done, settle) = Settle::new();
+    let options = chat_options(options, body, &run, settle);
+    let mut sse = SseService::new();
+    sse.connect(&url, options).map_err(error)?;
+    JsFuture::from(done).await?;
+    drop(sse);
+    let stats = run.borrow().to_js();
+    Ok(stats)
+}
+
+/// The chat workload, typed: `SseOptions::<Completion>::json()`.
+#[wasm_bindgen]
+pub fn run_chat_typed(url: String, body: String) -> Promise {
+    let run = ChatRun::shared();
+    let on_message = run.clone();
+    let options = SseOptions::<Completion>::json().on_message(move |message| {
+        let content = message
+            .data
+            .choices
+            .first()
+            .and_then(|c| c.delta.content.as_deref());
+        on_message.borrow_mut().add(content);
+    });
+    future_to_promise(chat(url, options, body, run))
+}
+
+/// The chat workload, untyped: `SseOptions::json_value()`, read through getters.
+#[wasm_bindgen]
+pub fn run_chat_untyped(url: String, body: String) -> Promise {
+    let run = ChatRun::shared();
+    let on_message = run.clone();
+    let options = SseOptions::json_value().on_message(move |message| {
+        let chunk: &JsCompletion = message.data.unchecked_ref();
+        let choice: JsChoice = chunk.choices().get(0).unchecked_into();
+        on_message
+            .borrow_mut()
+            .add(choice.delta().content().as_deref());
+    });
+    future_to_promise(chat(url, options, body, run))
 }
 
 /// `n` cycles of one `SseService`: connect to `url` (a `/bench/hold` stream), wait for its
