@@ -252,7 +252,7 @@ impl Parser {
     }
 
     fn find_line_end(&mut self, bytes: &[u8]) -> Option<usize> {
-        let end = bytes.iter().position(|&b| b == b'\n' || b == b'\r');
+        let end = find_cr_or_lf(bytes);
         self.count_scanned(end.map_or(bytes.len(), |end| end + 1));
         end
     }
@@ -358,7 +358,7 @@ impl Parser {
         if self.buffered() + separator + value.len() > self.max_event_size {
             return Err(self.too_large());
         }
-        self.data.push_str(&String::from_utf8_lossy(value));
+        push_lossy(&mut self.data, value);
         self.data.push('\n');
         self.check_block()
     }
@@ -388,9 +388,39 @@ impl Parser {
     }
 }
 
+/// The index of the first CR or LF: eight bytes at a time, skipping words that hold neither
+/// (a long line is most of the work of a large event).
+fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let is_line_end = |byte: &u8| *byte == b'\n' || *byte == b'\r';
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let value = word.try_into().map_or(0, u64::from_le_bytes);
+        if has_zero_byte(value ^ (ONES * u64::from(b'\n')))
+            || has_zero_byte(value ^ (ONES * u64::from(b'\r')))
+        {
+            return word.iter().position(is_line_end).map(|i| at + i);
+        }
+        at += 8;
+    }
+    words.remainder().iter().position(is_line_end).map(|i| at + i)
+}
+
 /// One leading space is part of the syntax, not of the value.
 fn strip_space(value: &[u8]) -> &[u8] {
     value.strip_prefix(b" ").unwrap_or(value)
+}
+
+/// Appends `bytes` decoded as UTF-8, each invalid sequence a U+FFFD. `from_utf8` first: it
+/// checks a word at a time where `from_utf8_lossy` checks a byte at a time.
+fn push_lossy(to: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => to.push_str(text),
+        Err(_) => to.push_str(&String::from_utf8_lossy(bytes)),
+    }
 }
 
 /// Replaces `to` with `from`, reusing its allocation unless that is oversized.
@@ -415,6 +445,25 @@ fn shrink_vec(buffer: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_ends_are_found_wherever_they_fall_in_a_word() {
+        for len in 0..20 {
+            for end in 0..=len {
+                for byte in [b'\n', b'\r'] {
+                    let mut bytes = vec![b'a'; len];
+                    // Bytes next to the line ends that a faulty word test could confuse.
+                    bytes.iter_mut().step_by(3).for_each(|b| *b = 0x0B);
+                    if end < len {
+                        bytes[end] = byte;
+                    }
+                    let expected = (end < len).then_some(end);
+                    assert_eq!(find_cr_or_lf(&bytes), expected, "len {len}, end {end}");
+                }
+            }
+        }
+        assert_eq!(find_cr_or_lf("é😀\u{80}x\r".as_bytes()), Some(9));
+    }
 
     /// What a sink saw, in order.
     #[derive(Debug, Clone, PartialEq, Eq)]

@@ -575,6 +575,9 @@ impl Sink for Batch<'_> {
 /// The length of `text` in UTF-16 units, as JS counts it: one per character, two above U+FFFF
 /// (a 4-byte sequence).
 fn utf16_len(text: &str) -> u32 {
+    if text.is_ascii() {
+        return text.len() as u32;
+    }
     text.bytes()
         .map(|byte| u32::from(byte & 0xC0 != 0x80) + u32::from(byte >= 0xF0))
         .sum()
