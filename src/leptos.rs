@@ -221,7 +221,7 @@ where
     /// reconnecting; `Closed` once it completed, failed or was closed, and before any connection.
     pub ready_state: Signal<ReadyState>,
     /// The latest message of the current connection (`None` before the first one). Local
-    /// storage: a message holds the browser's `MessageEvent`.
+    /// storage: a message holds JS values (its event).
     pub message: Signal<Option<Message<T>>, LocalStorage>,
     /// Every message of the current connection, in order, if
     /// [`UseSseOptions::keep_messages`] is on (else always empty).
