@@ -21,17 +21,18 @@ const LINE_SLACK: usize = "retry: ".len() + 1;
 
 /// Buffers above this capacity are shrunk once they are empty again, so one large event does
 /// not keep its memory for the rest of the stream.
-const SHRINK_ABOVE: usize = 64 * 1024;
+pub(crate) const SHRINK_ABOVE: usize = 64 * 1024;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 /// One dispatched event; the strings borrow the parser's buffers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Event<'a> {
     /// The `event` field, or `message` when there was none (or it was empty).
     pub(crate) event_type: &'a str,
-    /// The `data` lines joined with LF.
-    pub(crate) data: &'a str,
+    /// The `data` lines joined with LF. The sink may take it rather than copy it: the parser
+    /// needs it no more.
+    pub(crate) data: &'a mut String,
     /// The stream's last event id as of this event.
     pub(crate) last_event_id: &'a str,
 }
@@ -377,7 +378,7 @@ impl Parser {
             };
             sink.event(Event {
                 event_type,
-                data: &self.data,
+                data: &mut self.data,
                 last_event_id: &self.last_event_id,
             });
         }
@@ -406,7 +407,11 @@ fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    words.remainder().iter().position(is_line_end).map(|i| at + i)
+    words
+        .remainder()
+        .iter()
+        .position(is_line_end)
+        .map(|i| at + i)
 }
 
 /// One leading space is part of the syntax, not of the value.

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use wasm_sse::{
     CloseReason, FailReason, ReadyState, ReconnectMode, SseOptions, SseService, TransportKind,
@@ -564,6 +564,35 @@ async fn an_idle_connection_is_dropped_and_resumed() {
     .await;
     assert_eq!(log.count("reconnecting"), 0, "{:?}", log.entries());
     assert_eq!(stats(&run).await.requests, 1);
+}
+
+/// A large event (1 MiB) travels apart from the batch of small ones: whole, as Rust text and as
+/// the JS string the JS face parses.
+#[wasm_bindgen_test]
+async fn a_large_event_arrives_whole_in_rust_and_in_js() {
+    let (_, log, _sse) = connect_and_wait("large", "", fetched, "complete").await;
+    let texts = texts(&log);
+    assert_eq!(texts.len(), 1, "{} entries", log.entries().len());
+    assert!(texts[0].len() == 1 << 20 && texts[0].bytes().all(|b| b == b'x'));
+
+    let (lengths, done) = (Log::default(), Log::default());
+    let (sink, end) = (lengths.clone(), done.clone());
+    let options = SseOptions::json_value()
+        .transport(TransportKind::Fetch)
+        .on_message(move |m| {
+            let text = js_sys::Reflect::get(&m.data, &"text".into()).unwrap_or_default();
+            let length = text
+                .dyn_into::<js_sys::JsString>()
+                .map_or(0, |t| t.length());
+            sink.push(length.to_string());
+        })
+        .complete_when(|_| true)
+        .on_complete(move || end.push("complete"));
+    let mut sse = SseService::new();
+    sse.connect(&url("large", &run_id("large-js"), ""), options)
+        .unwrap();
+    done.wait_for("complete", 5000).await;
+    assert_eq!(lengths.entries(), [(1 << 20).to_string()]);
 }
 
 #[wasm_bindgen_test]

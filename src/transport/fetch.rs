@@ -24,7 +24,7 @@ use web_sys::Response;
 use super::request::Request;
 use super::{EventKind, Loss, Transport, TransportEvents};
 use crate::message::{Fields, RawMessage};
-use crate::parser::{Event, EventTooLarge, Parser, Sink};
+use crate::parser::{Event, EventTooLarge, Parser, Sink, SHRINK_ABOVE};
 use crate::reconnect::{retry_delay, ReconnectMode, DEFAULT_RETRY};
 use crate::{FailReason, ReadyState};
 
@@ -302,7 +302,8 @@ impl Inner {
 
     /// Runs the parser on a chunk, or on the end of the stream (`None`), then delivers its
     /// events. Their data crosses to JS as one string, cut into each event's: one `TextDecoder`
-    /// call per chunk, not per event (it was a third of the time of a small message). An id
+    /// call per chunk, not per event (it was a third of the time of a small message); a large
+    /// event crosses alone, its text the parser's own buffer. An id
     /// committed with no delivered event to carry it is reported once, afterwards, so the common
     /// case (every event has its id) costs no extra copy per message.
     fn parse(&self, chunk: Option<&[u8]>) -> Result<(), EventTooLarge> {
@@ -320,31 +321,33 @@ impl Inner {
             }
         };
         let Batch {
-            mut text,
+            text,
             events,
             id_changed,
             ..
         } = batch;
-        if !events.is_empty() {
-            let all = JsString::from(text.as_str());
-            // A lone event (a large one, often) takes the text rather than a copy.
-            let lone = events.len() == 1;
-            let (mut byte, mut unit) = (0, 0);
-            for event in events {
-                let Some(sink) = self.sink() else { break };
-                self.failures.set(0);
-                let data = all.substring(unit, unit + event.units);
-                let own = match lone {
-                    true => std::mem::take(&mut text),
+        // Made at the first event that needs it: there may be only large ones.
+        let mut all: Option<JsString> = None;
+        let (mut byte, mut unit) = (0, 0);
+        for event in events {
+            let Some(sink) = self.sink() else { break };
+            self.failures.set(0);
+            let (own, data) = match event.own {
+                Some(own) => {
+                    let data = JsString::from(own.as_str());
+                    (own, data)
+                }
+                None => {
+                    let all = all.get_or_insert_with(|| JsString::from(text.as_str()));
+                    let data = all.substring(unit, unit + event.units);
                     // `get`, not indexing: the panic path of a str slice costs 2 KB.
-                    false => text.get(byte..byte + event.bytes).unwrap_or("").to_owned(),
-                };
-                (byte, unit) = (byte + event.bytes, unit + event.units);
-                sink.message(
-                    event.kind,
-                    RawMessage::parsed(own, data.into(), event.fields),
-                );
-            }
+                    let own = text.get(byte..byte + event.bytes).unwrap_or("");
+                    (byte, unit) = (byte + event.bytes, unit + event.units);
+                    (own.to_owned(), data)
+                }
+            };
+            let raw = RawMessage::parsed(own, data.into(), event.fields);
+            sink.message(event.kind, raw);
         }
         if id_changed {
             if let Some(sink) = self.sink() {
@@ -516,10 +519,12 @@ struct Batch<'a> {
     id_changed: bool,
 }
 
-/// An event of a [`Batch`]: its data is the next `bytes` of the text (`units` UTF-16 units).
+/// An event of a [`Batch`]: its data is its own (a large one), or the next `bytes` of the
+/// batch's text (`units` UTF-16 units).
 struct Pending {
     kind: EventKind,
     fields: Fields,
+    own: Option<String>,
     bytes: usize,
     units: u32,
 }
@@ -553,13 +558,27 @@ impl Sink for Batch<'_> {
             origin: Rc::clone(&inner.origin),
         };
         self.id_changed = false;
-        self.text.push_str(event.data);
-        self.events.push(Pending {
-            kind,
-            fields,
-            bytes: event.data.len(),
-            units: utf16_len(event.data),
-        });
+        // A large event keeps the parser's buffer (which it would free anyway): no copy, and
+        // no batch it would hold in memory.
+        let pending = if event.data.len() > SHRINK_ABOVE {
+            Pending {
+                kind,
+                fields,
+                own: Some(std::mem::take(event.data)),
+                bytes: 0,
+                units: 0,
+            }
+        } else {
+            self.text.push_str(event.data);
+            Pending {
+                kind,
+                fields,
+                own: None,
+                bytes: event.data.len(),
+                units: utf16_len(event.data),
+            }
+        };
+        self.events.push(pending);
     }
 
     fn last_event_id(&mut self, _id: &str) {
