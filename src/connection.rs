@@ -59,6 +59,8 @@ enum LastEventId {
 pub(crate) struct Recreation<T> {
     pub(crate) policy: ReconnectPolicy,
     schedule: fn(&Connection<T>, &ReconnectPolicy) -> bool,
+    /// The same for a connection of raw JS values (a shared stream's), by the same route.
+    pub(crate) raw: fn(ReconnectPolicy) -> Recreation<JsValue>,
 }
 
 impl<T: 'static> Recreation<T> {
@@ -66,6 +68,17 @@ impl<T: 'static> Recreation<T> {
         Recreation {
             policy,
             schedule: Connection::schedule_with,
+            raw: Recreation::new,
+        }
+    }
+}
+
+impl<T> Clone for Recreation<T> {
+    fn clone(&self) -> Self {
+        Recreation {
+            policy: self.policy.clone(),
+            schedule: self.schedule,
+            raw: self.raw,
         }
     }
 }

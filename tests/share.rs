@@ -203,3 +203,47 @@ async fn different_settings_do_not_share_and_post_is_refused() {
         other => panic!("expected InvalidOptions, got {other:?}"),
     }
 }
+
+/// A re-creation policy applies to the shared connection: two subscribers ride out two fatal
+/// failures on one connection re-created with backoff, and both see the stream when it comes.
+#[wasm_bindgen_test]
+async fn a_shared_connection_is_recreated_by_its_policy() {
+    let run = run_id("share-recreate");
+    let stream = url("fail-then-ok", &run, "fails=2");
+    let policy = wasm_sse::ReconnectPolicy::default()
+        .initial_delay(std::time::Duration::from_millis(50))
+        .jitter(0.0)
+        .max_attempts(3);
+    let logs = [Log::default(), Log::default()];
+    let _subscriptions: Vec<_> = logs
+        .iter()
+        .map(|log| {
+            let (retried, completed) = (log.clone(), log.clone());
+            let options = indexes(log)
+                .reconnect(policy.clone())
+                .on_reconnecting(move |info| retried.push(format!("reconnecting {}", info.attempt)))
+                .complete_when(|chunk| chunk.status == 1)
+                .on_complete(move || completed.push("complete"));
+            SseSubscription::subscribe(&stream, options).unwrap()
+        })
+        .collect();
+    let expected = [
+        "reconnecting 1",
+        "reconnecting 2",
+        "open",
+        "0",
+        "1",
+        "2",
+        "3",
+        "complete",
+    ];
+    for log in &logs {
+        log.wait_for("complete", 5000).await;
+        assert_eq!(log.entries(), strings(&expected));
+    }
+    assert_eq!(
+        stats(&run).await.requests,
+        3,
+        "two failures, then the stream"
+    );
+}

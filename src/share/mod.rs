@@ -19,12 +19,12 @@ use std::time::Duration;
 use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
 
-use crate::connection::{Connection, Control};
+use crate::connection::{Connection, Control, Recreation};
 use crate::decode::Decoder;
 use crate::handler::{Callbacks, Handler, Target};
 use crate::message::{RawMessage, Sentinel};
 use crate::options::FetchSettings;
-use crate::reconnect::{ReconnectInfo, ReconnectMode, ReconnectPolicy};
+use crate::reconnect::{ReconnectInfo, ReconnectMode};
 use crate::transport::{EventKind, Part, Request};
 use crate::{CloseReason, FailReason, Message, ReadyState, SseError, SseOptions, TransportKind};
 
@@ -357,7 +357,7 @@ struct Key {
 struct Settings {
     with_credentials: bool,
     max_retries: u32,
-    recreation: Option<ReconnectPolicy>,
+    recreation: Option<Recreation<JsValue>>,
     last_event_id_param: Option<String>,
     transport: TransportKind,
     request: Request,
@@ -393,7 +393,10 @@ impl Settings {
         Ok(Settings {
             with_credentials: options.with_credentials,
             max_retries: options.max_retries,
-            recreation: options.recreation.as_ref().map(|r| r.policy.clone()),
+            recreation: options
+                .recreation
+                .as_ref()
+                .map(|r| (r.raw)(r.policy.clone())),
             last_event_id_param: options.last_event_id_param.clone(),
             transport: options.transport,
             request: std::mem::take(&mut options.request),
@@ -425,7 +428,7 @@ impl Settings {
             ""
         });
         field(&number(u64::from(self.max_retries)));
-        let policy = self.recreation.as_ref().map(ReconnectPolicy::fingerprint);
+        let policy = self.recreation.as_ref().map(|r| r.policy.fingerprint());
         for value in policy.into_iter().flatten() {
             field(&number(value));
         }
@@ -461,9 +464,8 @@ impl Settings {
         }
         options.with_credentials = self.with_credentials;
         options.max_retries = self.max_retries;
-        if let Some(policy) = &self.recreation {
-            options = options.reconnect(policy.clone());
-        }
+        // Not `reconnect()`: that would link re-creation into builds that never use it.
+        options.recreation = self.recreation.clone();
         options.last_event_id_param = self.last_event_id_param.clone();
         options.transport = self.transport;
         options.request = self.request.clone();
