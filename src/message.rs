@@ -61,7 +61,7 @@ impl<T> Message<T> {
 /// An event as a transport delivered it: the browser's `MessageEvent` (EventSource), what our
 /// parser read (fetch), or the JS string another tab relayed. The `MessageEvent` is built, and
 /// an `EventSource` event's data copied into Rust, only when asked for: a message costs no
-/// string crossing the JS boundary and no `MessageEvent` that nobody reads. Clones share.
+/// `MessageEvent` and no copy that nobody reads. Clones share.
 #[derive(Debug, Clone)]
 pub(crate) struct RawMessage(Rc<Raw>);
 
@@ -74,8 +74,8 @@ struct Raw {
     event: OnceCell<MessageEvent>,
 }
 
-/// An event's fields besides its data, kept as Rust strings: the transport shares them between
-/// events (the id changes rarely, the type and origin never).
+/// An event's fields besides its data, kept as Rust strings that the transport shares between
+/// events (the type and origin never change, the id only when the stream sends a new one).
 #[derive(Debug)]
 pub(crate) struct Fields {
     pub(crate) event_type: Rc<str>,

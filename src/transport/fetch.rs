@@ -303,9 +303,9 @@ impl Inner {
     /// Runs the parser on a chunk, or on the end of the stream (`None`), then delivers its
     /// events. Their data crosses to JS as one string, cut into each event's: one `TextDecoder`
     /// call per chunk, not per event (it was a third of the time of a small message); a large
-    /// event crosses alone, its text the parser's own buffer. An id
-    /// committed with no delivered event to carry it is reported once, afterwards, so the common
-    /// case (every event has its id) costs no extra copy per message.
+    /// event crosses alone, its text the parser's own buffer. An id committed with no delivered
+    /// event to carry it is reported once, afterwards, so the common case (every event has its
+    /// id) costs no extra copy per message.
     fn parse(&self, chunk: Option<&[u8]>) -> Result<(), EventTooLarge> {
         let mut batch = Batch {
             inner: self,
@@ -340,7 +340,7 @@ impl Inner {
                 None => {
                     let all = all.get_or_insert_with(|| JsString::from(text.as_str()));
                     let data = all.substring(unit, unit + event.units);
-                    // `get`, not indexing: the panic path of a str slice costs 2 KB.
+                    // `get`, not indexing: the panic path of a str slice links kilobytes of formatting.
                     let own = text.get(byte..byte + event.bytes).unwrap_or("");
                     (byte, unit) = (byte + event.bytes, unit + event.units);
                     (own.to_owned(), data)
@@ -560,25 +560,19 @@ impl Sink for Batch<'_> {
         self.id_changed = false;
         // A large event keeps the parser's buffer (which it would free anyway): no copy, and
         // no batch it would hold in memory.
-        let pending = if event.data.len() > SHRINK_ABOVE {
-            Pending {
-                kind,
-                fields,
-                own: Some(std::mem::take(event.data)),
-                bytes: 0,
-                units: 0,
-            }
+        let (own, bytes, units) = if event.data.len() > SHRINK_ABOVE {
+            (Some(std::mem::take(event.data)), 0, 0)
         } else {
             self.text.push_str(event.data);
-            Pending {
-                kind,
-                fields,
-                own: None,
-                bytes: event.data.len(),
-                units: utf16_len(event.data),
-            }
+            (None, event.data.len(), utf16_len(event.data))
         };
-        self.events.push(pending);
+        self.events.push(Pending {
+            kind,
+            fields,
+            own,
+            bytes,
+            units,
+        });
     }
 
     fn last_event_id(&mut self, _id: &str) {
