@@ -11,9 +11,9 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 
-use crate::decode::Decoder;
-use crate::handler::{Callbacks, Handler, Target};
-use crate::message::{RawMessage, Sentinel};
+use crate::delivery::Rules;
+use crate::handler::{Callbacks, Handler};
+use crate::message::RawMessage;
 use crate::options::SseOptions;
 use crate::reconnect::{ReconnectInfo, ReconnectPolicy};
 use crate::transport::{
@@ -21,7 +21,7 @@ use crate::transport::{
     Transport, TransportEvents, TransportKind,
 };
 use crate::url::with_query_param;
-use crate::{CloseReason, FailReason, Message, ReadyState, SseError, DEFAULT_MAX_EVENT_SIZE};
+use crate::{CloseReason, FailReason, ReadyState, SseError, DEFAULT_MAX_EVENT_SIZE};
 
 /// What an owner (a service, a stream, a JS object) can do with a connection, whatever its `T`.
 pub(crate) trait Control {
@@ -87,12 +87,7 @@ pub(crate) struct Connection<T> {
     me: Weak<Self>,
     url: String,
     opener: Opener,
-    decode: Decoder<T>,
-    /// Every named event listened for: the `on_event`/`event` names, then the done event.
-    names: Vec<String>,
-    done_index: Option<usize>,
-    /// The done sentinel.
-    done_data: Option<Sentinel>,
+    rules: Rules<T>,
     max_retries: u32,
     recreation: Option<Recreation<T>>,
     handler: RefCell<Box<dyn Handler<T>>>,
@@ -164,28 +159,18 @@ impl<T: 'static> Connection<T> {
                 last_event_id_param,
             }
         };
-        let mut names: Vec<String> = handlers
-            .events
-            .iter()
-            .map(|(name, _)| name.clone())
-            .collect();
-        let done_index = completion.done_event.map(|done| {
-            names
-                .iter()
-                .position(|name| *name == done)
-                .unwrap_or_else(|| {
-                    names.push(done);
-                    names.len() - 1
-                })
-        });
+        let names = handlers.events.iter().map(|(name, _)| name.clone());
+        let rules = Rules::new(
+            decode,
+            names.collect(),
+            completion.done_event,
+            completion.done_data,
+        );
         let connection = Rc::new_cyclic(|me| Connection {
             me: me.clone(),
             url: url.to_owned(),
             opener,
-            decode,
-            names,
-            done_index,
-            done_data: completion.done_data.map(Sentinel::new),
+            rules,
             max_retries,
             recreation,
             handler: RefCell::new(handler),
@@ -227,14 +212,14 @@ impl<T: 'static> Connection<T> {
             } => Box::new(EventSourceTransport::open(
                 url,
                 *with_credentials,
-                &self.names,
+                &self.rules.names,
                 sink,
             )?),
             Opener::Fetch { request, config } => Box::new(FetchTransport::open(
                 url,
                 request.clone(),
                 config.clone(),
-                &self.names,
+                &self.rules.names,
                 &self.last_event_id(),
                 sink,
             )?),
@@ -361,40 +346,14 @@ impl<T: 'static> TransportEvents for Connection<T> {
         self.attempt.set(0);
         self.retries.set(0);
         self.recreations.set(0);
-        if self.done_data.as_ref().is_some_and(|done| event.is(done)) {
+        let verdict = self.rules.apply(&self.handler, kind, &event, || {
+            *self.last_event_id.borrow_mut() = LastEventId::Event(event.clone());
+        });
+        if let Some(error) = verdict.error {
+            self.report(error);
+        }
+        if verdict.complete {
             self.complete();
-            return;
-        }
-        *self.last_event_id.borrow_mut() = LastEventId::Event(event.clone());
-        let is_done_event =
-            matches!(kind, EventKind::Named(index) if Some(index) == self.done_index);
-        let (target, has_predicate) = {
-            let handler = self.handler.borrow();
-            (handler.target(kind), handler.has_predicate())
-        };
-        if target == Target::Nowhere && !has_predicate {
-            if is_done_event {
-                self.complete();
-            }
-            return;
-        }
-        match self.decode.decode(&event) {
-            Ok(value) => {
-                let mut handler = self.handler.borrow_mut();
-                let is_last = is_done_event || handler.is_final(&value);
-                handler.message(target, Message::new(value, event));
-                drop(handler);
-                if is_last {
-                    self.complete();
-                }
-            }
-            Err(message) => {
-                let data = event.text().to_owned();
-                self.report(SseError::Parse { data, message });
-                if is_done_event {
-                    self.complete();
-                }
-            }
         }
     }
 

@@ -73,6 +73,7 @@
 
 mod connection;
 mod decode;
+mod delivery;
 mod error;
 mod guard;
 mod handler;

@@ -20,9 +20,9 @@ use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
 
 use crate::connection::{Connection, Control, Recreation};
-use crate::decode::Decoder;
+use crate::delivery::Rules;
 use crate::handler::{Callbacks, Handler, Target};
-use crate::message::{RawMessage, Sentinel};
+use crate::message::RawMessage;
 use crate::options::FetchSettings;
 use crate::reconnect::{ReconnectInfo, ReconnectMode};
 use crate::transport::{EventKind, Part, Request};
@@ -277,27 +277,19 @@ pub(crate) fn join<T: 'static>(
         url: url.to_owned(),
         settings: settings.fingerprint(share.scope),
     };
-    let mut names: Vec<String> = options
-        .handlers
-        .events
-        .iter()
-        .map(|(name, _)| name.clone())
-        .collect();
-    let done_index = options.completion.done_event.take().map(|done| {
-        names.iter().position(|n| *n == done).unwrap_or_else(|| {
-            names.push(done);
-            names.len() - 1
-        })
-    });
-    let hub = match Hub::find(&key, &names) {
+    let names = options.handlers.events.iter().map(|(name, _)| name.clone());
+    let rules = Rules::new(
+        options.decode,
+        names.collect(),
+        options.completion.done_event.take(),
+        options.completion.done_data.take(),
+    );
+    let hub = match Hub::find(&key, &rules.names) {
         Some(hub) => hub,
-        None => Hub::open(key, names.clone(), settings, share.scope)?,
+        None => Hub::open(key, rules.names.clone(), settings, share.scope)?,
     };
     let member = Rc::new(Subscriber {
-        decode: options.decode,
-        names,
-        done_index,
-        done_data: options.completion.done_data.take().map(Sentinel::new),
+        rules,
         handler: RefCell::new(handler),
         ended: Cell::new(false),
         close_reason: RefCell::new(None),
@@ -736,11 +728,7 @@ pub(crate) trait Member {
 
 /// One subscriber: its decoder, named events, completion rules and handler.
 pub(crate) struct Subscriber<T> {
-    decode: Decoder<T>,
-    /// Its named events, then its done event.
-    names: Vec<String>,
-    done_index: Option<usize>,
-    done_data: Option<Sentinel>,
+    rules: Rules<T>,
     handler: RefCell<Box<dyn Handler<T>>>,
     ended: Cell<bool>,
     close_reason: RefCell<Option<CloseReason>>,
@@ -808,48 +796,16 @@ impl<T> Member for Subscriber<T> {
         if self.ended.get() {
             return;
         }
-        if self.done_data.as_ref().is_some_and(|done| event.is(done)) {
-            return self.complete();
-        }
-        let kind = if event_type == "message" {
-            EventKind::Message
-        } else {
-            match self.names.iter().position(|name| name == event_type) {
-                Some(index) => EventKind::Named(index),
-                None => return,
-            }
-        };
-        let is_done_event =
-            matches!(kind, EventKind::Named(index) if Some(index) == self.done_index);
-        let (target, has_predicate) = {
-            let handler = self.handler.borrow();
-            (handler.target(kind), handler.has_predicate())
-        };
-        if target == Target::Nowhere && !has_predicate {
-            if is_done_event {
-                self.complete();
-            }
+        // Only the events it listens for: a private connection would see no others.
+        let Some(kind) = self.rules.kind(event_type) else {
             return;
+        };
+        let verdict = self.rules.apply(&self.handler, kind, event, || {});
+        if let Some(error) = verdict.error {
+            self.handler.borrow_mut().error(error);
         }
-        match self.decode.decode(event) {
-            Ok(value) => {
-                let mut handler = self.handler.borrow_mut();
-                let is_last = is_done_event || handler.is_final(&value);
-                handler.message(target, Message::new(value, event.clone()));
-                drop(handler);
-                if is_last {
-                    self.complete();
-                }
-            }
-            Err(message) => {
-                let data = event.text().to_owned();
-                self.handler
-                    .borrow_mut()
-                    .error(SseError::Parse { data, message });
-                if is_done_event {
-                    self.complete();
-                }
-            }
+        if verdict.complete {
+            self.complete();
         }
     }
 
