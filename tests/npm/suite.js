@@ -90,6 +90,7 @@ function recorder() {
 /** What each case gets: URLs of the server, its stats, and services that are cleaned up after. */
 function context(SSEService, base) {
   const services = [];
+  const subscriptions = [];
   const url = (scenario, run, query = "", origin = base) =>
     `${origin}/sse/${scenario}?run=${run}${query ? `&${query}` : ""}`;
   const stats = async (run) => {
@@ -104,6 +105,11 @@ function context(SSEService, base) {
       const sse = new SSEService();
       services.push(sse);
       return sse;
+    },
+    subscribe(url, options) {
+      const subscription = SSEService.subscribe(url, options);
+      subscriptions.push(subscription);
+      return subscription;
     },
     /** Polls the server's stats (at most 3 s) until `done` holds; returns them. */
     async waitForStats(run, what, done) {
@@ -124,6 +130,13 @@ function context(SSEService, base) {
       for (const sse of services) {
         sse.disconnect();
         sse.free();
+      }
+      for (const subscription of subscriptions) {
+        try {
+          subscription.unsubscribe();
+        } catch {
+          // Freed by the case (`free()`, `[Symbol.dispose]`): gone already.
+        }
       }
     },
   };
@@ -518,6 +531,37 @@ const cases = [
     eq(errors, ["error parse not json{"], "onError calls");
     await sleep(GRACE_MS);
     await completed(t, { run, sse }, "3");
+  }],
+
+  ["SSEService.subscribe: one request for three subscribers, replayLast, unsubscribe() and [Symbol.dispose] leave idempotently, the last one closes it", async (t) => {
+    const run = t.run("subscribe");
+    const url = t.url("endless", run);
+    const seen = [[], [], []];
+    const options = (k) => ({ onMessage: (data) => seen[k].push(data.index) });
+    const first = t.subscribe(url, options(0));
+    const second = t.subscribe(url, options(1));
+    await waitUntil("2 messages each", () => seen[0].length >= 2 && seen[1].length >= 2);
+    eq([first.readyState, first.closeReason], [1, null], "first: open, not ended");
+    const last = seen[0].at(-1);
+    eq(first.lastEventId, String(last + 1), "lastEventId (ids are index + 1)");
+    const third = t.subscribe(url, { ...options(2), replayLast: true });
+    await waitUntil("the replay", () => seen[2].length >= 1);
+    eq(seen[2][0], last, "a late subscriber asking for it gets the last message first");
+
+    first.unsubscribe();
+    first.unsubscribe();
+    eq([first.readyState, first.closeReason], [2, "disconnected"], "first after unsubscribe (twice)");
+    third[Symbol.dispose]();
+    const [firstCount, thirdCount] = [seen[0].length, seen[2].length];
+    const secondCount = seen[1].length;
+    await sleep(200);
+    eq([seen[0].length, seen[2].length], [firstCount, thirdCount], "no callback after leaving");
+    ok(seen[1].length > secondCount, "the remaining subscriber goes on");
+    const stats = await t.stats(run);
+    eq([stats.requests, stats.disconnects], [1, 0], "one request, still open");
+    second.unsubscribe();
+    eq(second.readyState, 2, "second after unsubscribe");
+    await t.waitForStats(run, "the client go away", (s) => s.disconnects === 1);
   }],
 
   // The fetch transport: what EventSource cannot do.
