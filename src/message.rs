@@ -69,7 +69,7 @@ pub(crate) struct RawMessage(Rc<Raw>);
 struct Raw {
     /// The type, id and origin; `None` when `event` holds them (an `EventSource` event).
     fields: Option<Fields>,
-    text: OnceCell<String>,
+    text: OnceCell<Text>,
     data: OnceCell<JsValue>,
     event: OnceCell<MessageEvent>,
 }
@@ -95,7 +95,7 @@ impl RawMessage {
     }
 
     /// What our parser read: the data as text and as a JS string.
-    pub(crate) fn parsed(text: String, data: JsValue, fields: Fields) -> Self {
+    pub(crate) fn parsed(text: Text, data: JsValue, fields: Fields) -> Self {
         let (text, data) = (OnceCell::from(text), OnceCell::from(data));
         Self::new(Some(fields), text, data, OnceCell::new())
     }
@@ -108,7 +108,7 @@ impl RawMessage {
 
     fn new(
         fields: Option<Fields>,
-        text: OnceCell<String>,
+        text: OnceCell<Text>,
         data: OnceCell<JsValue>,
         event: OnceCell<MessageEvent>,
     ) -> Self {
@@ -130,13 +130,14 @@ impl RawMessage {
     pub(crate) fn text(&self) -> &str {
         self.0
             .text
-            .get_or_init(|| self.data().as_string().unwrap_or_default())
+            .get_or_init(|| Text::whole(self.data().as_string().unwrap_or_default()))
+            .as_str()
     }
 
     /// Whether the data is `sentinel`, compared in whichever form the data already has.
     pub(crate) fn is(&self, sentinel: &Sentinel) -> bool {
         match self.0.text.get() {
-            Some(text) => *text == sentinel.text,
+            Some(text) => text.as_str() == sentinel.text,
             None => *self.data() == sentinel.js,
         }
     }
@@ -175,6 +176,36 @@ impl RawMessage {
                 init.unchecked_into()
             })
         })
+    }
+}
+
+/// An event's data as Rust text: a range of a text that the events of one chunk share, so
+/// handing it over copies nothing.
+#[derive(Debug)]
+pub(crate) struct Text {
+    all: Rc<String>,
+    start: usize,
+    end: usize,
+}
+
+impl Text {
+    /// `all[start..end]`; a range that is not one reads as `""`.
+    pub(crate) fn range(all: &Rc<String>, start: usize, end: usize) -> Self {
+        Text {
+            all: Rc::clone(all),
+            start,
+            end,
+        }
+    }
+
+    pub(crate) fn whole(text: String) -> Self {
+        let end = text.len();
+        Text::range(&Rc::new(text), 0, end)
+    }
+
+    fn as_str(&self) -> &str {
+        // `get`, not indexing: the panic path of a str slice links kilobytes of formatting.
+        self.all.get(self.start..self.end).unwrap_or("")
     }
 }
 

@@ -359,6 +359,8 @@ impl Parser {
         if self.buffered() + separator + value.len() > self.max_event_size {
             return Err(self.too_large());
         }
+        // Room for the LF too: pushing it must not reallocate (and copy) a large line.
+        self.data.reserve(value.len() + 1);
         push_lossy(&mut self.data, value);
         self.data.push('\n');
         self.check_block()

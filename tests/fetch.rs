@@ -595,6 +595,39 @@ async fn a_large_event_arrives_whole_in_rust_and_in_js() {
     assert_eq!(lengths.entries(), [(1 << 20).to_string()]);
 }
 
+/// A large event crosses alone, the small ones around it in the chunk's shared text: in one
+/// write they must keep their order, and each its text, in Rust and in JS. 20,000 bytes is
+/// above the size that crosses alone and below the parser's shrinking size; 1 MiB above both.
+#[wasm_bindgen_test]
+async fn small_and_large_events_of_one_chunk_keep_their_order() {
+    for bytes in [20_000, 1 << 20] {
+        let params = format!("bytes={bytes}&between=1");
+        let (_, log, sse) = connect_and_wait("large", &params, fetched, "complete").await;
+        let large = "x".repeat(bytes);
+        let expected = ["before é", large.as_str(), "after 😀"];
+        assert_eq!(texts(&log), expected, "{bytes} bytes");
+        assert_eq!(sse.last_event_id(), "3");
+
+        let (sink, done) = (Log::default(), Log::default());
+        let (texts, end) = (sink.clone(), done.clone());
+        let options = SseOptions::json_value()
+            .transport(TransportKind::Fetch)
+            .on_message(move |m| {
+                let text = js_sys::Reflect::get(&m.data, &"text".into()).ok();
+                texts.push(text.and_then(|t| t.as_string()).unwrap_or_default());
+            })
+            .complete_when(|data| {
+                js_sys::Reflect::get(data, &"status".into()).is_ok_and(|s| s == 1)
+            })
+            .on_complete(move || end.push("complete"));
+        let mut sse = SseService::new();
+        let run = run_id(&format!("between-js-{bytes}"));
+        sse.connect(&url("large", &run, &params), options).unwrap();
+        done.wait_for("complete", 5000).await;
+        assert_eq!(sink.entries(), expected, "{bytes} bytes, as JS strings");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn an_oversized_event_fails_clearly() {
     let (_, log, sse) = connect_and_wait(

@@ -229,13 +229,25 @@ fn trickle(ctx: &Ctx) -> Response {
     })
 }
 
+/// One message of `bytes` x's (default 1 MiB). With `between=1`, a small message before it and
+/// one after it, all three in one write: a client must keep their order and their texts.
 fn large(ctx: &Ctx) -> Response {
     let bytes = ctx.params.num("bytes", 1 << 20);
+    let between = ctx.params.num("between", 0) == 1;
     sse_response(ctx.guard(), move |tx| async move {
         tx.send(sse::retry(RETRY_MS)).await?;
         let text = "x".repeat(bytes as usize);
-        tx.send(sse::event(Some(1), None, &sse::message(0, &text, Some(1))))
-            .await
+        let frame = if between {
+            [
+                sse::event(Some(1), None, &sse::message(0, "before é", None)),
+                sse::event(Some(2), None, &sse::message(1, &text, None)),
+                sse::event(Some(3), None, &sse::message(2, "after 😀", Some(1))),
+            ]
+            .concat()
+        } else {
+            sse::event(Some(1), None, &sse::message(0, &text, Some(1)))
+        };
+        tx.send(frame).await
     })
 }
 

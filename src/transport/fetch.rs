@@ -23,8 +23,8 @@ use web_sys::Response;
 
 use super::request::Request;
 use super::{EventKind, Loss, Transport, TransportEvents};
-use crate::message::{Fields, RawMessage};
-use crate::parser::{Event, EventTooLarge, Parser, Sink, SHRINK_ABOVE};
+use crate::message::{Fields, RawMessage, Text};
+use crate::parser::{Event, EventTooLarge, Parser, Sink};
 use crate::reconnect::{retry_delay, ReconnectMode, DEFAULT_RETRY};
 use crate::{FailReason, ReadyState};
 
@@ -326,27 +326,27 @@ impl Inner {
             id_changed,
             ..
         } = batch;
+        let text = Rc::new(text);
         // Made at the first event that needs it: there may be only large ones.
         let mut all: Option<JsString> = None;
         let (mut byte, mut unit) = (0, 0);
         for event in events {
             let Some(sink) = self.sink() else { break };
             self.failures.set(0);
-            let (own, data) = match event.own {
+            let (text, data) = match event.own {
                 Some(own) => {
                     let data = JsString::from(own.as_str());
-                    (own, data)
+                    (Text::whole(own), data)
                 }
                 None => {
                     let all = all.get_or_insert_with(|| JsString::from(text.as_str()));
                     let data = all.substring(unit, unit + event.units);
-                    // `get`, not indexing: the panic path of a str slice links kilobytes of formatting.
-                    let own = text.get(byte..byte + event.bytes).unwrap_or("");
+                    let own = Text::range(&text, byte, byte + event.bytes);
                     (byte, unit) = (byte + event.bytes, unit + event.units);
-                    (own.to_owned(), data)
+                    (own, data)
                 }
             };
-            let raw = RawMessage::parsed(own, data.into(), event.fields);
+            let raw = RawMessage::parsed(text, data.into(), event.fields);
             sink.message(event.kind, raw);
         }
         if id_changed {
@@ -509,6 +509,10 @@ fn content_type(response: &Response) -> String {
         .unwrap_or_default()
 }
 
+/// An event larger than this crosses alone, its text the parser's buffer taken rather than copied
+/// into the batch: beside its size, its own `TextDecoder` call costs nothing.
+const ALONE_ABOVE: usize = 16 * 1024;
+
 /// What the parser found in one chunk, to be delivered once it is parsed.
 struct Batch<'a> {
     inner: &'a Inner,
@@ -558,9 +562,8 @@ impl Sink for Batch<'_> {
             origin: Rc::clone(&inner.origin),
         };
         self.id_changed = false;
-        // A large event keeps the parser's buffer (which it would free anyway): no copy, and
-        // no batch it would hold in memory.
-        let (own, bytes, units) = if event.data.len() > SHRINK_ABOVE {
+        // A large event takes the parser's buffer: no copy, and no batch it would hold in memory.
+        let (own, bytes, units) = if event.data.len() > ALONE_ABOVE {
             (Some(std::mem::take(event.data)), 0, 0)
         } else {
             self.text.push_str(event.data);
