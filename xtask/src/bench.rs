@@ -63,13 +63,14 @@ const PEERS: [(&str, &str, &str); 5] = [
 ];
 
 /// The wasm features Rust 1.95 emits, which wasm-opt must be told about (as in `pkg`).
-const WASM_OPT_FEATURES: [&str; 6] = [
+const WASM_OPT_FEATURES: [&str; 7] = [
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
     "--enable-reference-types",
     "--enable-mutable-globals",
     "--enable-multivalue",
+    "--enable-simd",
 ];
 
 /// `cargo xtask bench [--smoke | --report]`.

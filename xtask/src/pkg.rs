@@ -81,6 +81,7 @@ pub fn build() -> Result<PathBuf> {
         ])
         .args([
             "--enable-multivalue",
+            "--enable-simd",
             "--strip-debug",
             "--strip-target-features",
         ])
