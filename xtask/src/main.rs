@@ -32,7 +32,7 @@ commands:
   test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
            [--browser chromium|firefox] [--skip-setup]
   test-npm only the npm package's consumer tests (the `npm package` step of `test`): pkg,
-           npm pack, the apps of tests/npm/apps installed from the tarball, node --test";
+           its size ceiling, npm pack, the apps of tests/npm/apps installed from the tarball, node --test";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();

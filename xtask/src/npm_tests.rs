@@ -25,6 +25,7 @@ pub fn run_alone() -> Result {
 pub fn run(server_url: &str) -> Result {
     let root = util::root();
     let pkg_dir = pkg::build()?;
+    pkg::check_ceiling(&pkg_dir)?;
     let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
 
     let apps = root.join("tests/npm/apps");
