@@ -21,7 +21,7 @@ const LINE_SLACK: usize = "retry: ".len() + 1;
 
 /// Buffers above this capacity are shrunk once they are empty again, so one large event does
 /// not keep its memory for the rest of the stream.
-pub(crate) const SHRINK_ABOVE: usize = 64 * 1024;
+const SHRINK_ABOVE: usize = 64 * 1024;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 

@@ -326,7 +326,7 @@ impl Inner {
             id_changed,
             ..
         } = batch;
-        let text = Rc::new(text);
+        let shared = Rc::new(text);
         // Made at the first event that needs it: there may be only large ones.
         let mut all: Option<JsString> = None;
         let (mut byte, mut unit) = (0, 0);
@@ -339,11 +339,11 @@ impl Inner {
                     (Text::whole(own), data)
                 }
                 None => {
-                    let all = all.get_or_insert_with(|| JsString::from(text.as_str()));
+                    let all = all.get_or_insert_with(|| JsString::from(shared.as_str()));
                     let data = all.substring(unit, unit + event.units);
-                    let own = Text::range(&text, byte, byte + event.bytes);
+                    let text = Text::range(&shared, byte, byte + event.bytes);
                     (byte, unit) = (byte + event.bytes, unit + event.units);
-                    (own, data)
+                    (text, data)
                 }
             };
             let raw = RawMessage::parsed(text, data.into(), event.fields);
