@@ -3,7 +3,8 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{JsString, Uint8Array};
+use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessageEventInit};
 
 /// One event from the stream: its decoded `data`, and the event it came in, whose fields are
@@ -130,7 +131,7 @@ impl RawMessage {
     pub(crate) fn text(&self) -> &str {
         self.0
             .text
-            .get_or_init(|| Text::whole(self.data().as_string().unwrap_or_default()))
+            .get_or_init(|| Text::whole(js_text(self.data())))
             .as_str()
     }
 
@@ -206,6 +207,36 @@ impl Text {
     fn as_str(&self) -> &str {
         // `get`, not indexing: the panic path of a str slice links kilobytes of formatting.
         self.all.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+/// Strings at least this long (in UTF-16 units) are copied into wasm by `TextEncoder`, natively:
+/// wasm-bindgen's `as_string` copies ASCII one `charCodeAt` at a time in JS, which for a 64 KB
+/// event was a third of a typed message's CPU. Shorter ones are not worth the encoder's array.
+const ENCODE_FROM: u32 = 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method)]
+    fn encode(this: &TextEncoder, text: &JsString) -> Uint8Array;
+}
+
+thread_local! {
+    static ENCODER: TextEncoder = TextEncoder::new();
+}
+
+/// A JS value as Rust text (`""` if it is not a string).
+fn js_text(value: &JsValue) -> String {
+    match value.dyn_ref::<JsString>() {
+        Some(text) if text.length() >= ENCODE_FROM => {
+            let bytes = ENCODER.with(|encoder| encoder.encode(text)).to_vec();
+            // `encode` writes UTF-8 (a lone surrogate as U+FFFD), as `as_string` would.
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+        _ => value.as_string().unwrap_or_default(),
     }
 }
 

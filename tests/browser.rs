@@ -324,6 +324,16 @@ async fn a_one_megabyte_event_arrives_whole() {
     assert_eq!(log.entries(), strings(&["1048576", "complete"]));
 }
 
+/// A long text is copied into wasm by `TextEncoder`, a short one by wasm-bindgen: both exactly,
+/// non-ASCII characters included.
+#[wasm_bindgen_test]
+async fn short_and_long_texts_arrive_exactly() {
+    let query = "bytes=20000&between=1";
+    let (_, log, _sse) = connect_and_wait("large", query, recorded, "complete").await;
+    let large = format!("é{}😀", "x".repeat(20_000));
+    assert_eq!(texts(&log), ["before é", large.as_str(), "after 😀"]);
+}
+
 #[wasm_bindgen_test]
 async fn disconnect_closes_the_stream_and_the_server_sees_the_client_go() {
     let (run, log, mut sse) = connect_and_wait("endless", "", recorded, "message 1").await;

@@ -263,15 +263,6 @@ async fn an_invalid_url_is_refused_at_connect() {
     );
 }
 
-/// The `text` of every message, in order (for scenarios whose texts are the point).
-fn texts(log: &Log) -> Vec<String> {
-    log.entries()
-        .iter()
-        .filter_map(|e| e.strip_prefix("message "))
-        .map(|e| e.split_once(' ').map_or("", |(_, text)| text).to_owned())
-        .collect()
-}
-
 #[wasm_bindgen_test]
 async fn a_post_sends_its_method_headers_and_body() {
     let body = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
@@ -603,7 +594,7 @@ async fn small_and_large_events_of_one_chunk_keep_their_order() {
     for bytes in [20_000, 1 << 20] {
         let params = format!("bytes={bytes}&between=1");
         let (_, log, sse) = connect_and_wait("large", &params, fetched, "complete").await;
-        let large = "x".repeat(bytes);
+        let large = format!("é{}😀", "x".repeat(bytes));
         let expected = ["before é", large.as_str(), "after 😀"];
         assert_eq!(texts(&log), expected, "{bytes} bytes");
         assert_eq!(sse.last_event_id(), "3");

@@ -229,15 +229,17 @@ fn trickle(ctx: &Ctx) -> Response {
     })
 }
 
-/// One message of `bytes` x's (default 1 MiB). With `between=1`, a small message before it and
-/// one after it, all three in one write: a client must keep their order and their texts.
+/// One message of `bytes` x's (default 1 MiB). With `between=1` the x's are between `é` and `😀`,
+/// and a small message comes before it and one after it, all three in one write: a client must
+/// keep their order and their texts.
 fn large(ctx: &Ctx) -> Response {
     let bytes = ctx.params.num("bytes", 1 << 20);
     let between = ctx.params.num("between", 0) == 1;
     sse_response(ctx.guard(), move |tx| async move {
         tx.send(sse::retry(RETRY_MS)).await?;
-        let text = "x".repeat(bytes as usize);
+        let mut text = "x".repeat(bytes as usize);
         let frame = if between {
+            text = format!("é{text}😀");
             [
                 sse::event(Some(1), None, &sse::message(0, "before é", None)),
                 sse::event(Some(2), None, &sse::message(1, &text, None)),

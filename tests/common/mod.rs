@@ -235,6 +235,15 @@ pub async fn connect_and_wait(
     (run, log, sse)
 }
 
+/// The `text` of every message, in order (for scenarios whose texts are the point).
+pub fn texts(log: &Log) -> Vec<String> {
+    log.entries()
+        .iter()
+        .filter_map(|e| e.strip_prefix("message "))
+        .map(|e| e.split_once(' ').map_or("", |(_, text)| text).to_owned())
+        .collect()
+}
+
 pub fn strings(entries: &[&str]) -> Vec<String> {
     entries.iter().map(|e| e.to_string()).collect()
 }
