@@ -21,7 +21,7 @@ use std::process::Command;
 
 use crate::pkg::{self, npm_bin};
 use crate::server;
-use crate::setup::WASM_TARGET;
+use crate::setup::{self, WASM_TARGET};
 use crate::util::{self, gzipped, output, Result};
 
 const USAGE: &str = "usage: cargo xtask bench [--smoke | --report]";
@@ -76,8 +76,10 @@ const WASM_OPT_FEATURES: [&str; 7] = [
 /// `cargo xtask bench [--smoke | --report]`.
 pub fn run_bench(args: &[String]) -> Result<bool> {
     match args {
-        [] => run(false),
-        [flag] if flag == "--smoke" => run(true),
+        // Like `test` and `demo`: what is missing is installed first (a fresh clone has none
+        // of the peers or wasm-opt).
+        [] => setup::run_setup().and_then(|()| run(false)),
+        [flag] if flag == "--smoke" => setup::run_setup().and_then(|()| run(true)),
         [flag] if flag == "--report" => report(),
         _ => Err(format!("unknown arguments `{}`\n{USAGE}", args.join(" "))),
     }

@@ -19,8 +19,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  bench    throughput, latency, memory and size against raw EventSource and the peers, in
-           headless Chromium; writes docs/benchmarks.md, docs/benchmarks.svg, bench/results.json
+  bench    setup (skips what is there), then throughput, latency, memory and size against raw
+           EventSource and the peers, in headless Chromium; writes docs/benchmarks.md,
+           docs/benchmarks.svg, bench/results.json
            [--smoke] (few messages, one run; writes under target/bench/smoke/ instead)
            [--report] (rewrites docs/benchmarks.md and .svg from bench/results.json)
   demo     build the npm package and serve the streaming chat demo (www/) until Ctrl-C
