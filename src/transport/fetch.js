@@ -14,6 +14,8 @@ const LOST = 6; // the body could not be read (a network error, or our abort)
 
 // How much of an error response's body is kept.
 const ERROR_BODY_LIMIT = 64 * 1024;
+// The most of a chunk handed to wasm at once.
+const SLICE = 64 * 1024;
 
 // The `message` of a thrown value (an Error or DOMException), or its string form.
 const messageOf = (error) =>
@@ -104,8 +106,13 @@ export class Attempt {
       }
       if (this.stopped) return;
       if (read.done) return report(END);
-      report(CHUNK, read.value);
-      if (this.stopped) return;
+      // A reader that fell behind gets megabytes at once. In slices, each is parsed while its
+      // copy in wasm memory is still in cache, and wasm memory never holds the whole chunk.
+      const chunk = read.value;
+      for (let at = 0; at < chunk.length; at += SLICE) {
+        report(CHUNK, chunk.subarray(at, at + SLICE));
+        if (this.stopped) return;
+      }
     }
   }
 }
