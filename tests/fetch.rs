@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use wasm_sse::{
     CloseReason, FailReason, ReadyState, ReconnectMode, SseOptions, SseService, TransportKind,
@@ -459,31 +459,28 @@ async fn byte_streams_are_parsed_exactly() {
         assert_eq!(log.count("other"), 0, "case {case}: {:?}", log.entries());
         assert_eq!(sse.last_event_id(), "2", "case {case}");
         // The data as a JS string (what the JS face parses), cut from the chunk's.
-        assert_eq!(js_texts(case).await, expected, "case {case}, as JS strings");
+        let js = js_texts("raw", &format!("case={case}")).await;
+        assert_eq!(js, expected, "case {case}, as JS strings");
     }
 }
 
-/// The `text` of each message of a raw case, read from the data's JS string.
-async fn js_texts(case: &str) -> Vec<String> {
-    let text = |data: &JsValue| {
-        js_sys::Reflect::get(data, &"text".into())
-            .ok()
-            .and_then(|text| text.as_string())
-    };
+/// The `text` of each message of `scenario` (with `query`) over fetch, read from the data's JS
+/// string (what the JS face parses), up to the message with status 1.
+async fn js_texts(scenario: &str, query: &str) -> Vec<String> {
     let (sink, done) = (Log::default(), Log::default());
     let (texts, end) = (sink.clone(), done.clone());
-    let options = SseOptions::<JsValue>::raw()
+    let field = |data: &JsValue, name: &str| js_sys::Reflect::get(data, &name.into()).ok();
+    let options = SseOptions::json_value()
         .transport(TransportKind::Fetch)
         .on_message(move |m| {
-            let parsed = js_sys::JSON::parse(&m.data.as_string().unwrap_or_default());
-            texts.push(parsed.ok().as_ref().and_then(text).unwrap_or_default());
+            let text = field(&m.data, "text").and_then(|text| text.as_string());
+            texts.push(text.unwrap_or_default());
         })
-        .complete_when(|data| data.as_string().is_some_and(|d| d.contains("\"status\":1")))
+        .complete_when(move |data| field(data, "status").is_some_and(|status| status == 1))
         .on_complete(move || end.push("complete"));
     let mut sse = SseService::new();
-    let run = run_id(&format!("raw-js-{case}"));
-    sse.connect(&url("raw", &run, &format!("case={case}")), options)
-        .unwrap();
+    let run = run_id(&format!("{scenario}-js"));
+    sse.connect(&url(scenario, &run, query), options).unwrap();
     done.wait_for("complete", 5000).await;
     sink.entries()
 }
@@ -566,24 +563,7 @@ async fn a_large_event_arrives_whole_in_rust_and_in_js() {
     assert_eq!(texts.len(), 1, "{} entries", log.entries().len());
     assert!(texts[0].len() == 1 << 20 && texts[0].bytes().all(|b| b == b'x'));
 
-    let (lengths, done) = (Log::default(), Log::default());
-    let (sink, end) = (lengths.clone(), done.clone());
-    let options = SseOptions::json_value()
-        .transport(TransportKind::Fetch)
-        .on_message(move |m| {
-            let text = js_sys::Reflect::get(&m.data, &"text".into()).unwrap_or_default();
-            let length = text
-                .dyn_into::<js_sys::JsString>()
-                .map_or(0, |t| t.length());
-            sink.push(length.to_string());
-        })
-        .complete_when(|_| true)
-        .on_complete(move || end.push("complete"));
-    let mut sse = SseService::new();
-    sse.connect(&url("large", &run_id("large-js"), ""), options)
-        .unwrap();
-    done.wait_for("complete", 5000).await;
-    assert_eq!(lengths.entries(), [(1 << 20).to_string()]);
+    assert_eq!(js_texts("large", "").await, ["x".repeat(1 << 20)]);
 }
 
 /// A large event crosses alone, the small ones around it in the chunk's shared text: in one
@@ -599,23 +579,8 @@ async fn small_and_large_events_of_one_chunk_keep_their_order() {
         assert_eq!(texts(&log), expected, "{bytes} bytes");
         assert_eq!(sse.last_event_id(), "3");
 
-        let (sink, done) = (Log::default(), Log::default());
-        let (texts, end) = (sink.clone(), done.clone());
-        let options = SseOptions::json_value()
-            .transport(TransportKind::Fetch)
-            .on_message(move |m| {
-                let text = js_sys::Reflect::get(&m.data, &"text".into()).ok();
-                texts.push(text.and_then(|t| t.as_string()).unwrap_or_default());
-            })
-            .complete_when(|data| {
-                js_sys::Reflect::get(data, &"status".into()).is_ok_and(|s| s == 1)
-            })
-            .on_complete(move || end.push("complete"));
-        let mut sse = SseService::new();
-        let run = run_id(&format!("between-js-{bytes}"));
-        sse.connect(&url("large", &run, &params), options).unwrap();
-        done.wait_for("complete", 5000).await;
-        assert_eq!(sink.entries(), expected, "{bytes} bytes, as JS strings");
+        let js = js_texts("large", &params).await;
+        assert_eq!(js, expected, "{bytes} bytes, as JS strings");
     }
 }
 

@@ -237,9 +237,9 @@ fn large(ctx: &Ctx) -> Response {
     let between = ctx.params.num("between", 0) == 1;
     sse_response(ctx.guard(), move |tx| async move {
         tx.send(sse::retry(RETRY_MS)).await?;
-        let mut text = "x".repeat(bytes as usize);
+        let text = "x".repeat(bytes as usize);
         let frame = if between {
-            text = format!("é{text}😀");
+            let text = format!("é{text}😀");
             [
                 sse::event(Some(1), None, &sse::message(0, "before é", None)),
                 sse::event(Some(2), None, &sse::message(1, &text, None)),

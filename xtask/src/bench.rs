@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::pkg::{self, npm_bin};
+use crate::pkg::{self, npm_bin, WASM_OPT_FEATURES};
 use crate::server;
 use crate::setup::{self, WASM_TARGET};
 use crate::util::{self, gzipped, output, Result};
@@ -60,17 +60,6 @@ const PEERS: [(&str, &str, &str); 5] = [
         "fetch-event-stream.js",
         "export { stream } from \"fetch-event-stream\";\n",
     ),
-];
-
-/// The wasm features Rust 1.95 emits, which wasm-opt must be told about (as in `pkg`).
-const WASM_OPT_FEATURES: [&str; 7] = [
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-reference-types",
-    "--enable-mutable-globals",
-    "--enable-multivalue",
-    "--enable-simd",
 ];
 
 /// `cargo xtask bench [--smoke | --report]`.
