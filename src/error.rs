@@ -72,7 +72,9 @@ impl std::error::Error for SseError {}
 pub enum FailReason {
     /// The browser's `EventSource` closed the connection and will not retry: an HTTP error status
     /// (204 included), a content type other than `text/event-stream`, or a CORS refusal. The
-    /// native API does not say which.
+    /// native API does not say which, and a connection cut inside the response head looks the
+    /// same (its CORS header never arrived). [`SseOptions::reconnect`](crate::SseOptions::reconnect)
+    /// re-creates the connection after it.
     Refused,
     /// The connection kept failing, and the retry budget ran out.
     RetriesExhausted {

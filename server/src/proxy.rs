@@ -8,8 +8,9 @@
 //! Per numbered connection: a refusal burst starts with probability 1/15 (this connection and
 //! the next 0–2 are accepted and closed at once, nothing sent upstream); otherwise, with
 //! probability 0.7, the upstream→client direction is cut after 1..=40 000 bytes (both sides
-//! closed), and with probability 0.2 it stalls once for 50–400 ms. Each fault is reported on
-//! stdout as `wasm-sse-proxy: connection N refused|cut after B bytes|stalled for M ms`.
+//! closed; one cut in four inside the response head, 1..=400), and with probability 0.2 it
+//! stalls once for 50–400 ms. Each fault is reported on stdout as
+//! `wasm-sse-proxy: connection N refused|cut after B bytes|stalled for M ms`.
 //!
 //! Every relayed request gets `Connection: close` (after the browser's own headers), so each
 //! connection carries one request: a browser would otherwise keep a connection that ended
@@ -34,6 +35,9 @@ pub const USAGE: &str = "usage: wasm-sse-server proxy --upstream 127.0.0.1:PORT 
 
 /// How many bytes of the first request are enough to see its headers.
 const PEEK_LIMIT: usize = 8 * 1024;
+/// Cuts aimed at the response head fall in `1..=HEAD_CUTS` (the test server's head is about
+/// 330 bytes).
+const HEAD_CUTS: u64 = 400;
 /// Added to each request, last, so it wins over a browser's `Connection: keep-alive`.
 const CLOSE: &[u8] = b"Connection: close\r\n";
 
@@ -183,7 +187,13 @@ impl Planner {
             self.burst_left = rng.range(0, 2);
             return (number, Plan::Refuse);
         }
-        let cut_after = rng.chance(7, 10).then(|| rng.range(1, 40_000));
+        let cut_after = rng.chance(7, 10).then(|| {
+            // One cut in four falls in the response head, where a uniform cut would hardly ever
+            // land: browsers treat a head cut before `Access-Control-Allow-Origin` as a CORS
+            // failure and stop retrying.
+            let last = if rng.chance(1, 4) { HEAD_CUTS } else { 40_000 };
+            rng.range(1, last)
+        });
         let stall = rng.chance(1, 5).then(|| {
             let at = rng.range(0, cut_after.unwrap_or(40_000) - 1);
             (at, Duration::from_millis(rng.range(50, 400)))
@@ -357,10 +367,18 @@ mod tests {
             .collect();
         let cut = relayed.iter().filter(|f| f.cut_after.is_some()).count();
         let stalled = relayed.iter().filter(|f| f.stall.is_some()).count();
+        let in_head = relayed
+            .iter()
+            .filter(|f| f.cut_after.is_some_and(|at| at <= HEAD_CUTS))
+            .count();
         // Bursts average two refusals every ~16 connections.
         assert!((200..600).contains(&refused), "{refused} refused");
         assert!(cut * 10 > relayed.len() * 6 && cut * 10 < relayed.len() * 8);
         assert!(stalled * 10 > relayed.len() && stalled * 10 < relayed.len() * 3);
+        assert!(
+            in_head * 5 > cut && in_head * 3 < cut,
+            "{in_head} of {cut} cuts in the head"
+        );
         for faults in relayed {
             assert!(faults.cut_after.is_none_or(|at| (1..=40_000).contains(&at)));
             if let Some((at, pause)) = faults.stall {
