@@ -84,6 +84,7 @@ mod js;
 #[cfg(feature = "leptos")]
 pub mod leptos;
 mod message;
+mod microtask;
 mod options;
 mod parser;
 mod ready_state;

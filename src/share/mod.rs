@@ -323,7 +323,7 @@ pub(crate) fn join<T: 'static>(
     );
     if open || last.is_some() {
         let me = Rc::downgrade(&member);
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::microtask::defer(move || {
             let Some(member) = me.upgrade() else { return };
             if open {
                 member.open(None);
