@@ -17,7 +17,7 @@ pub const SIZE_BUDGET: u64 = 20 * 1024;
 /// What the package may not outgrow: not the budget above, which two transports plus shared
 /// streams cannot meet (`bench/notes.md` says why), but a guard that the npm tests enforce, so
 /// the package grows only by a commit that raises this line.
-pub const SIZE_CEILING: u64 = 56 * 1024;
+pub const SIZE_CEILING: u64 = 55 * 1024;
 
 /// The wasm features Rust 1.95 emits (and `simd128`, which `.cargo/config.toml` turns on), which
 /// wasm-opt must be told about; the benchmark's builds use them too.
