@@ -48,7 +48,7 @@ const PLAN = smoke
       huge: { rounds: 1, sizes: [256 * 1024, 512 * 1024], chunk: 1024 },
       latency: { count: 20, interval: 5, warm: 0 },
       chat: { tokens: 2000, rounds: 1 },
-      memory: { rust: [20, 2], js: [20, 2], "rust-fetch": [20, 2], "js-fetch": [20, 2], raw: [20, 2] },
+      memory: { rust: [20, 2], js: [20, 2], "js-unreferenced": [20, 2], "rust-fetch": [20, 2], "js-fetch": [20, 2], raw: [20, 2] },
       profile: false,
     }
   : {
@@ -62,7 +62,7 @@ const PLAN = smoke
       latency: { count: 1000, interval: 5, warm: 100 },
       // Chat streams are short (tens of ms) and spread widely: many runs, as for large messages.
       chat: { tokens: 2000, rounds: 15 },
-      memory: { rust: [10_000, 200], js: [1000, 50], "rust-fetch": [2000, 100], "js-fetch": [1000, 50], raw: [10_000, 200] },
+      memory: { rust: [10_000, 200], js: [1000, 50], "js-unreferenced": [1000, 50], "rust-fetch": [2000, 100], "js-fetch": [1000, 50], raw: [10_000, 200] },
       profile: true,
     };
 
@@ -251,6 +251,7 @@ async function main() {
     for (const [kind, [cycles, warm]] of wanted("memory") ? Object.entries(PLAN.memory) : []) {
       const stats = await page.evaluate(([k, n, w]) => globalThis.bench.memory(k, n, w), [kind, cycles, warm]);
       if (stats.cycles !== cycles) problems.push(`memory ${kind}: ${stats.cycles} of ${cycles} cycles`);
+      if (stats.servicesAlive > 0) problems.push(`memory ${kind}: ${stats.servicesAlive} ended services not collected`);
       memory[kind] = stats;
       log(`memory ${kind}: ${JSON.stringify(stats)}`);
     }
@@ -415,6 +416,15 @@ function summarize({ info, names, throughput, huge, chat, latency, memory, relay
         target(`EventSources alive after GC, ${what}`, "0", m.sourcesAlive, (n) => n === 0, String),
       ];
     }),
+    ...(() => {
+      const m = memory["js-unreferenced"];
+      const what = `${m.cycles} JS SSEService objects the page never referenced`;
+      return [
+        target(`wasm memory growth after ${what}`, "< 1 MB", m.wasmGrowth, (b) => b < MB, bytesText),
+        target(`JS heap growth after ${what} (after GC)`, "< 1 MB", m.heapGrowth, (b) => b < MB, bytesText),
+        target(`SSEService objects alive after GC, ${what} (each ended by itself)`, "0", m.servicesAlive, (n) => n === 0, String),
+      ];
+    })(),
     ...["small", "large"].map((size) =>
       speed(`fetch transport, JS API ≥ fastest JS fetch-based peer (${LABELS[fastestPeerName(size)]}), ${size}`, "≥ 1.00 × peer", rate[size]["js-fetch"], fastestPeer(size), 1),
     ),
@@ -610,10 +620,14 @@ function markdown(r, svgName) {
     "Growth between a snapshot after warm-up cycles and one after the measured cycles, each taken after forced garbage collections. A cycle connects to a stream that sends one message and then holds, waits for that message, and disconnects. wasm linear memory never shrinks, so its growth is the high-water mark; the JS heap is `performance.memory.usedJSHeapSize` (precise). Listeners are counted by wrapping `EventTarget.prototype.addEventListener/removeEventListener` before any contender loads; EventSources alive are instances (tracked with `WeakRef`) not yet collected.",
     "",
   );
-  header(["cycles", "wasm growth", "JS heap growth", "listeners left attached", "EventSources alive after GC", "time"], ["l", "r", "r", "r", "r", "r"]);
+  header(
+    ["cycles", "wasm growth", "JS heap growth", "listeners left attached", "EventSources alive after GC", "unreferenced services alive after GC", "time"],
+    ["l", "r", "r", "r", "r", "r", "r"],
+  );
   const memLabel = {
     rust: (n) => `${fmt(n)} × Rust \`SseService\` connect/disconnect (one service)`,
     js: (n) => `${fmt(n)} × JS \`new SSEService()\`, connect, disconnect, \`free()\``,
+    "js-unreferenced": (n) => `${fmt(n)} × JS \`new SSEService().connect(…)\` kept by nobody, ending by itself (first message final)`,
     "rust-fetch": (n) => `${fmt(n)} × Rust \`SseService\` connect/disconnect, fetch transport`,
     "js-fetch": (n) => `${fmt(n)} × JS \`new SSEService()\`, connect (\`transport: "fetch"\`), disconnect, \`free()\``,
     raw: (n) => `${fmt(n)} × plain \`new EventSource\` / \`close()\` (baseline)`,
@@ -625,6 +639,7 @@ function markdown(r, svgName) {
       bytesText(m.heapGrowth),
       String(m.listenersAttached),
       String(m.sourcesAlive),
+      kind === "js-unreferenced" ? String(m.servicesAlive) : "–",
       `${(m.ms / 1000).toFixed(1)} s`,
     ]);
   }

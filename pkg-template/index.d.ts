@@ -129,18 +129,21 @@ export interface SSESubscribeOptions<T = unknown, J extends boolean = true> exte
 
 /**
  * A subscription to a shared stream (from `SSEService.subscribe`): its own callbacks over a
- * connection shared with every subscriber to the same URL and settings.
+ * connection shared with every subscriber to the same URL and settings. It stays alive while
+ * subscribed, whatever references the page keeps.
  */
 export declare class SSESubscription {
   private constructor();
   /** Leaves the shared stream: no callback fires afterwards; the last subscriber to leave closes the connection. Idempotent. */
   unsubscribe(): void;
-  /** Releases the wasm memory (unsubscribing first). */
+  /** Unsubscribes; afterwards the subscription reads as closed and `unsubscribe()`/`free()` do nothing. */
   free(): void;
-  /** Same as `free()`, for `using`: unsubscribes. */
+  /** Same as `free()`, for `using`. */
   [Symbol.dispose](): void;
   /** 0 CONNECTING (also while reconnecting, or while a new leader tab connects), 1 OPEN, 2 CLOSED (after unsubscribing, completing or failing). */
   readonly readyState: 0 | 1 | 2;
+  /** True once the subscription ended by its own completion rule or by unsubscribing (not by a failure). */
+  readonly isClosing: boolean;
   /** The shared stream's last event id; `""` until an event with an id arrives. */
   readonly lastEventId: string;
   /** How this subscription ended (`"completed"`: its own completion rule); `null` while it goes on. */
@@ -150,6 +153,9 @@ export declare class SSESubscription {
 /**
  * A Server-Sent Events client: JSON parsing, named events, and a completion guard that tells
  * the server's final message apart from a real error. Ready as soon as it is imported.
+ *
+ * A connected service lives until its stream ends (as `EventSource` does): there is no need to
+ * keep a reference to it, nor to the iterator of `stream()`.
  *
  * ```ts
  * import { SSEService } from "wasm-sse";
@@ -221,7 +227,9 @@ export declare class SSEService {
    */
   disconnect(): void;
   /**
-   * Releases the wasm memory (disconnecting first); the service cannot be used afterwards.
+   * Disconnects and retires the service: it reads as closed afterwards (`closeReason`
+   * `"disconnected"` unless it had ended otherwise), `free()` and `disconnect()` do nothing,
+   * and `connect()`/`stream()` throw a `TypeError`.
    */
   free(): void;
   /** Same as `free()`, for `using`. */
@@ -245,18 +253,30 @@ export declare class SSEService {
   readonly closeReason: SSECloseReason | null;
 }
 
-/** The async iterator `stream()` returns: `for await` it, `break` disconnects. */
+/**
+ * The async iterator `stream()` returns: `for await` it, `break` disconnects. It returns only
+ * after a normal completion or a disconnect (`closeReason` tells which), and throws the
+ * `SSEError` of a failure.
+ */
 export declare class SseStreamIterator<T = unknown> {
   private constructor();
-  /** The next message's data; `done` after a normal completion; rejects with an `SSEError`. */
+  /** The next message's data; `done` after a normal completion or a disconnect; rejects with an `SSEError`. */
   next(): Promise<IteratorResult<T, undefined>>;
   /** Called by `break` in a `for await` loop: disconnects. */
   return(): Promise<IteratorResult<T, undefined>>;
   [Symbol.asyncIterator](): SseStreamIterator<T>;
-  /** Releases the iterator's wasm memory. */
+  /** Disconnects, as `break` does (if its stream still goes on). */
   free(): void;
   /** Same as `free()`, for `using`. */
   [Symbol.dispose](): void;
+  /** Its service's `readyState`. */
+  readonly readyState: 0 | 1 | 2;
+  /** Its service's `isClosing`. */
+  readonly isClosing: boolean;
+  /** Its service's `lastEventId`. */
+  readonly lastEventId: string;
+  /** Its service's `closeReason`: after the loop, `"completed"` or `"disconnected"`. */
+  readonly closeReason: SSECloseReason | null;
 }
 
 /** Whether `value` is an `SSEError` (what `onError` gets and `stream()` throws). */

@@ -3,8 +3,12 @@
 // works unchanged in Vite (dev and build), webpack, a plain <script type="module"> and Node.
 // The top-level await makes the wasm ready before any importer runs, so the exports work as
 // soon as they are imported; init() stays exported, idempotent and cheap.
-import initGlue, { SSEService, SSESubscription, SseStreamIterator } from "./wasm_sse.js";
+import initGlue from "./wasm_sse.js";
 import packed from "./wasm_sse_bg.wasm.js";
+
+export { SSEService, SseStreamIterator } from "./service.js";
+export { SSESubscription } from "./subscription.js";
+export { isSSEError } from "./sink.js";
 
 let ready;
 
@@ -26,16 +30,5 @@ export default function init() {
   );
   return ready;
 }
-
-/** Whether `value` is an `SSEError` (what `onError` gets and `stream()` throws). */
-export function isSSEError(value) {
-  return (
-    value instanceof Error &&
-    value.name === "SSEError" &&
-    (value.kind === "failed" || value.kind === "parse")
-  );
-}
-
-export { SSEService, SSESubscription, SseStreamIterator };
 
 await init();

@@ -64,19 +64,6 @@ impl SseService {
         Ok(())
     }
 
-    /// Like [`SseService::connect`], delivering to `handler` instead of the options' callbacks.
-    #[cfg(feature = "js")]
-    pub(crate) fn connect_with<T: 'static>(
-        &mut self,
-        url: &str,
-        options: SseOptions<T>,
-        handler: Box<dyn crate::handler::Handler<T>>,
-    ) -> Result<(), SseError> {
-        self.disconnect();
-        self.connection = Some(Connection::open_with(url, options, handler)?);
-        Ok(())
-    }
-
     /// Closes the connection, if any. No callback fires for it afterwards. Idempotent.
     pub fn disconnect(&mut self) {
         if let Some(connection) = &self.connection {
@@ -108,12 +95,6 @@ impl SseService {
     /// How the current connection ended, or `None` while it is still going (or never started).
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.connection.as_ref().and_then(|c| c.close_reason())
-    }
-
-    /// The current connection, for owners built on the service (the JS face).
-    #[cfg(feature = "js")]
-    pub(crate) fn connection(&self) -> Option<&Rc<dyn Control>> {
-        self.connection.as_ref()
     }
 }
 

@@ -111,6 +111,30 @@ async fn wait_for_messages(div: &web_sys::HtmlElement, count: usize) {
 }
 
 #[wasm_bindgen_test]
+async fn forced_collections_while_it_streams_do_not_cut_it_short() {
+    let run = run_id("leptos-gc");
+    let app = mount(&url("basic", &run, "count=40&delay=20"));
+    let mut rounds = 0;
+    while text_of(&app.div, ".state") != "Closed Completed" {
+        assert!(
+            rounds < 500,
+            "no completion: {}",
+            text_of(&app.div, ".state")
+        );
+        rounds += 1;
+        force_gc();
+        sleep(10).await;
+    }
+    assert_eq!(text_of(&app.div, ".count"), "40", "every message");
+    let seen = stats(&run).await;
+    assert_eq!(
+        (seen.requests, seen.disconnects),
+        (1, 0),
+        "one request, not closed early"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_streamed_text_renders_and_the_completion_shows() {
     let run = run_id("leptos-basic");
     let app = mount(&url("basic", &run, ""));

@@ -30,6 +30,9 @@ struct Props {
     #[prop_or(true)]
     immediate: bool,
     probe: Probe,
+    /// Changed to make the component render again.
+    #[prop_or(0)]
+    tick: u32,
 }
 
 /// `"Open"`, `"Closed Completed"`, `"Connecting reconnecting 1"`: what a status line shows.
@@ -97,6 +100,7 @@ fn mount(url: &str, probe: &Probe) -> (web_sys::HtmlElement, yew::AppHandle<Answ
         keep: true,
         immediate: true,
         probe: probe.clone(),
+        tick: 0,
     })
 }
 
@@ -130,6 +134,40 @@ async fn the_streamed_text_renders_and_the_completion_shows() {
 }
 
 #[wasm_bindgen_test]
+async fn renders_and_forced_collections_while_it_streams_do_not_cut_it_short() {
+    let (run, probe) = (run_id("yew-gc"), Probe::default());
+    let stream = url("basic", &run, "count=40&delay=20");
+    let props = |tick| Props {
+        url: stream.clone().into(),
+        keep: true,
+        immediate: true,
+        probe: probe.clone(),
+        tick,
+    };
+    let (div, mut app) = mount_with(props(0));
+    let mut tick = 0;
+    while text_of(&div, ".state") != "Closed Completed" {
+        assert!(
+            tick < 500,
+            "no completion after {tick} renders: {}",
+            text_of(&div, ".state")
+        );
+        tick += 1;
+        app.update(props(tick));
+        force_gc();
+        sleep(10).await;
+    }
+    assert_eq!(text_of(&div, ".count"), "40", "every message");
+    let seen = stats(&run).await;
+    assert_eq!(
+        (seen.requests, seen.disconnects),
+        (1, 0),
+        "one request, not closed early"
+    );
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
 async fn without_keep_messages_only_the_latest_message_is_kept() {
     let (run, probe) = (run_id("yew-latest"), Probe::default());
     let (div, app) = mount_with(Props {
@@ -137,6 +175,7 @@ async fn without_keep_messages_only_the_latest_message_is_kept() {
         keep: false,
         immediate: true,
         probe: probe.clone(),
+        tick: 0,
     });
     wait_for_text(&div, ".state", "Closed Completed", 5000).await;
 
@@ -275,6 +314,7 @@ async fn a_new_url_closes_the_old_connection_and_opens_the_new_one() {
         keep: true,
         immediate: true,
         probe: probe.clone(),
+        tick: 0,
     });
     wait_for_stats(&first, "the first client go away", |s| s.disconnects == 1).await;
     wait_for_text(&div, ".state", "Closed Completed", 5000).await;
@@ -301,6 +341,7 @@ async fn without_immediate_nothing_connects_until_reconnect() {
         keep: true,
         immediate: false,
         probe: probe.clone(),
+        tick: 0,
     });
     sleep(300).await;
     assert_eq!(text_of(&div, ".state"), "Closed");

@@ -52,8 +52,16 @@ EventTarget.prototype.removeEventListener = function (type, listener, options) {
   return nativeRemove.call(this, type, listener, options);
 };
 
-/** What the page holds now: EventSources not yet garbage-collected, open ones, listeners. */
+/** Weak references to the `SSEService` objects the page does not keep (the `js-unreferenced` cycles). */
+const services = new Set();
+
+/** What the page holds now: EventSources not yet garbage-collected, open ones, listeners, services. */
 function census() {
+  let servicesAlive = 0;
+  for (const ref of services) {
+    if (ref.deref()) servicesAlive += 1;
+    else services.delete(ref);
+  }
   let alive = 0;
   let open = 0;
   let listenersOnAlive = 0;
@@ -71,6 +79,7 @@ function census() {
     created: counters.created,
     alive,
     open,
+    servicesAlive,
     listenersAttached: counters.added - counters.removed,
     listenersOnAlive,
   };
@@ -594,6 +603,18 @@ async function jsObject(url, transport) {
   }
 }
 
+/**
+ * One `SSEService` the page never keeps: created and connected in a call that returns at once,
+ * it ends by itself (its first message is final). Only a `WeakRef` follows it, for the census.
+ */
+function unreferenced(url) {
+  return new Promise((resolve, reject) => {
+    const sse = new pkg.SSEService();
+    services.add(new WeakRef(sse));
+    sse.connect(url, { json: false, isFinal: () => true, onComplete: resolve, onError: reject });
+  });
+}
+
 const cycleKinds = {
   // `n` connect/disconnect cycles of one Rust `SseService`, in its own wasm module.
   rust: {
@@ -617,6 +638,14 @@ const cycleKinds = {
     memory: () => pkgWasm.memory.buffer.byteLength,
     cycles: async (url, n) => {
       for (let k = 0; k < n; k += 1) await jsObject(`${url}&cycle=${k}`);
+      return n;
+    },
+  },
+  // `n` JS `SSEService` objects the page never references, each ending by itself.
+  "js-unreferenced": {
+    memory: () => pkgWasm.memory.buffer.byteLength,
+    cycles: async (url, n) => {
+      for (let k = 0; k < n; k += 1) await unreferenced(`${url}&cycle=${k}`);
       return n;
     },
   },
@@ -665,6 +694,7 @@ async function memory(kind, n, warm, limitMs = 300_000) {
     sourcesOpen: after.open,
     listenersAttached: after.listenersAttached - before.listenersAttached,
     listenersOnAliveSources: after.listenersOnAlive,
+    servicesAlive: after.servicesAlive,
   };
 }
 

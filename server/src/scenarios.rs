@@ -55,6 +55,7 @@ pub async fn scenario(
         "silence" => silence(&ctx),
         "unterminated" => unterminated(&ctx),
         "numbered" => numbered(&ctx),
+        "cut-off" => cut_off(&ctx),
         _ => (StatusCode::NOT_FOUND, "unknown scenario\n").into_response(),
     };
     ctx.counted(response)
@@ -182,6 +183,28 @@ fn resume(ctx: &Ctx) -> Response {
         if first && !end_cleanly {
             cut(tx).await;
         }
+        Ok(())
+    })
+}
+
+/// A stream the server cuts off for good: the first request of a run gets `count` messages
+/// (default 40, none final) `delay` ms apart (default 20), then the connection is cut; every
+/// later request gets 410 Gone. A client must report a failure, never a normal end.
+fn cut_off(ctx: &Ctx) -> Response {
+    if ctx.earlier > 0 {
+        return (StatusCode::GONE, "this stream is over\n").into_response();
+    }
+    let count = ctx.params.num("count", 40);
+    let delay = ctx.params.num("delay", 20);
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(RETRY_MS)).await?;
+        for index in 0..count {
+            if index > 0 {
+                sleep(Duration::from_millis(delay)).await;
+            }
+            tx.send(message_frame(index, false)).await?;
+        }
+        cut(tx).await;
         Ok(())
     })
 }

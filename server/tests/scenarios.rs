@@ -113,6 +113,22 @@ async fn resume_fails_k_times_after_the_drop() {
 }
 
 #[tokio::test]
+async fn cut_off_streams_then_cuts_then_is_gone() {
+    let server = Server::start();
+    let path = "/sse/cut-off?run=c&count=3&delay=0";
+    let first = server.get(path, &[]).await;
+    assert!(!first.complete, "the first response is cut");
+    let events = events(&first.body);
+    assert_eq!(indexes(&events), [0, 1, 2]);
+    assert!(
+        events.iter().all(|e| json(&e.data)["status"] == 0),
+        "none is final"
+    );
+    assert_eq!(server.get(path, &[]).await.status, 410);
+    assert_eq!(server.stats("c").await["requests"], 2);
+}
+
+#[tokio::test]
 async fn status_and_wrong_type() {
     let server = Server::start();
     let failed = server.get("/sse/status/500?run=x", &[]).await;

@@ -1,21 +1,21 @@
-//! The JavaScript face of the crate (feature `js`, used to build the npm package): an
-//! `SSEService` class that only converts JS values and calls the Rust core.
+//! The wasm side of the npm package (feature `js`). The package's classes (`SSEService`,
+//! `SSESubscription`, the `stream()` iterator) are written in JS (`pkg-template/`): they check
+//! the options, hold the objects' lifetimes (a live stream is kept alive as the browser keeps a
+//! live `EventSource`) and call the user's functions. This module only converts: it opens a
+//! connection (or joins a shared stream) from a compact settings array, hands out a numbered
+//! handle, and reports what happens to a JS *sink*.
 
-mod error;
-mod handler;
-mod options;
-mod stream;
-mod subscription;
+mod handles;
+mod settings;
+mod sink;
 
-use std::rc::Rc;
-
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use crate::{SseOptions, SseService};
-use handler::JsHandler;
-use options::ConnectOptions;
-use stream::{Queue, SseStreamIterator};
-use subscription::JsSubscription;
+use crate::connection::Connection;
+use crate::share::{self, Share, ShareOptions};
+use crate::{CloseReason, SseError};
+use sink::{JsHandler, Sink};
 
 /// The npm package's allocator: smaller than std's dlmalloc. Only this `js` build (a cdylib of
 /// its own) sets it; a library never chooses the allocator of a Rust app.
@@ -23,172 +23,78 @@ use subscription::JsSubscription;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// A Server-Sent Events client over the browser's `EventSource`: JSON parsing, named events,
-/// and a completion guard that tells the server's final message apart from a real error.
+/// Opens `url` with `settings` (see `settings.rs`), reporting to `sink`; returns its handle.
 ///
-/// ```js
-/// import init, { SSEService } from "wasm-sse";
-/// await init();
-/// const sse = new SSEService();
-/// sse.connect(`/api/chat?q=${encodeURIComponent(prompt)}`, {
-///   onMessage: (data) => render(data.text),
-///   isFinal: (data) => data.status === 1,
-///   onComplete: () => console.log("done"),
-///   onError: (error) => console.error(error.kind, error.message),
-/// });
-/// ```
-#[wasm_bindgen(js_name = SSEService)]
-pub struct JsSseService {
-    service: SseService,
-    /// The queue of the iterator `stream()` returned last, ended when its connection goes.
-    stream: Option<Rc<Queue>>,
+/// @throws {SyntaxError} if the URL is refused; {TypeError} if the settings contradict themselves.
+#[wasm_bindgen]
+pub fn open(url: &str, settings: &Array, sink: Sink) -> Result<u32, JsValue> {
+    let (options, targets) = settings::read(settings);
+    let handler = Box::new(JsHandler::new(sink, targets));
+    let connection = Connection::open_with(url, options, handler).map_err(thrown)?;
+    Ok(handles::insert(connection))
 }
 
-#[wasm_bindgen(js_class = SSEService)]
-impl JsSseService {
-    /// A service with no connection yet (`readyState` 2).
-    #[wasm_bindgen(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> JsSseService {
-        JsSseService {
-            service: SseService::new(),
-            stream: None,
-        }
-    }
+/// Joins the shared stream of `url` and `settings` (`tabs`: shared between the tabs of this
+/// origin), reporting to `sink`; returns its handle.
+///
+/// @throws {SyntaxError} if the URL is refused; {TypeError} if the stream cannot be shared.
+#[wasm_bindgen]
+pub fn join(
+    url: &str,
+    settings: &Array,
+    tabs: bool,
+    replay_last: bool,
+    sink: Sink,
+) -> Result<u32, JsValue> {
+    let (options, targets) = settings::read(settings);
+    let handler = Box::new(JsHandler::new(sink, targets));
+    let scope = if tabs { Share::Tabs } else { Share::Page };
+    let share = ShareOptions::new().scope(scope).replay_last(replay_last);
+    let member = share::join(url, options, handler, share).map_err(thrown)?;
+    Ok(handles::insert(member))
+}
 
-    /// Opens `url`, closing any previous connection first.
-    ///
-    /// @param url - the stream's URL, absolute or relative to the page.
-    /// @param options - callbacks, completion rules and connection settings.
-    /// @throws {SyntaxError} if the browser refuses the URL.
-    /// @throws {TypeError} for an unknown option or a value of the wrong type.
-    pub fn connect(&mut self, url: String, options: Option<ConnectOptions>) -> Result<(), JsValue> {
-        let (core, handler) = options::read(options, false)?;
-        self.open(&url, core, handler)
-    }
-
-    /// Closes the connection. Never calls `onError`; idempotent; `readyState` becomes 2.
-    pub fn disconnect(&mut self) {
-        self.service.disconnect();
-        self.end_stream();
-    }
-
-    /// True from the moment a normal completion or a disconnect begins.
-    #[wasm_bindgen(getter, js_name = isClosing)]
-    pub fn is_closing(&self) -> bool {
-        self.service.is_closing()
-    }
-
-    /// 0 CONNECTING (also while reconnecting), 1 OPEN, 2 CLOSED (also before the first connect).
-    #[wasm_bindgen(getter, js_name = readyState, unchecked_return_type = "0 | 1 | 2")]
-    pub fn ready_state(&self) -> u16 {
-        self.service.ready_state() as u16
-    }
-
-    /// How the connection ended: `"completed"` (a completion rule matched), `"disconnected"`
-    /// (`disconnect()`, an aborted `signal`, a new `connect`), `"failed"`; `null` while it is
-    /// going or before the first connect. Tells a `stream()` loop that completed from one that
-    /// was ended by a disconnect.
-    #[wasm_bindgen(getter, js_name = closeReason, unchecked_return_type = "\"completed\" | \"disconnected\" | \"failed\" | null")]
-    pub fn close_reason(&self) -> JsValue {
-        match self.service.close_reason() {
-            None => JsValue::NULL,
-            Some(crate::CloseReason::Completed) => "completed".into(),
-            Some(crate::CloseReason::Disconnected) => "disconnected".into(),
-            Some(_) => "failed".into(),
-        }
-    }
-
-    /// The last event id seen; `""` until an event with an id arrives.
-    #[wasm_bindgen(getter, js_name = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        self.service.last_event_id()
-    }
-
-    /// Connects (closing any previous connection) and returns an async iterator of each
-    /// message's data: it returns on normal completion, throws an `SSEError` on failure, and
-    /// `break` disconnects. Parse errors go to `options.onError` if given (the stream goes on),
-    /// else they are thrown, which ends the loop and closes the connection. Messages are the
-    /// iterator's: `onMessage` and `onComplete` are not accepted here.
-    ///
-    /// ```js
-    /// for await (const chunk of sse.stream("/api/chat?q=hi", { isFinal: (d) => d.status === 1 })) {
-    ///   answer += chunk.text;
-    /// }
-    /// ```
-    /// @throws {SyntaxError} if the browser refuses the URL.
-    /// @throws {TypeError} for an unknown option, a value of the wrong type, `onMessage` or `onComplete`.
-    #[wasm_bindgen(unchecked_return_type = "AsyncIterableIterator<unknown>")]
-    pub fn stream(
-        &mut self,
-        url: String,
-        options: Option<ConnectOptions>,
-    ) -> Result<JsValue, JsValue> {
-        let (core, mut handler) = options::read(options, true)?;
-        let queue = Queue::new();
-        handler.stream = Some(queue.clone());
-        self.open(&url, core, handler)?;
-        if let Some(connection) = self.service.connection() {
-            queue.attach(Rc::downgrade(connection));
-        }
-        self.stream = Some(queue.clone());
-        Ok(SseStreamIterator::into_js(queue))
+/// Closes a connection or leaves a shared stream, as the client's choice. Idempotent.
+#[wasm_bindgen]
+pub fn close(handle: u32) {
+    if let Some(stream) = handles::get(handle) {
+        stream.disconnect();
     }
 }
 
-#[wasm_bindgen(js_class = SSEService)]
-impl JsSseService {
-    /// Subscribes to a shared stream: subscribers to the same URL and connection settings share
-    /// one connection (in this page, or with `share: "tabs"` between the tabs of this origin).
-    /// Each has its own callbacks, named events, parsing and completion rule; the connection
-    /// closes when the last one unsubscribes. GET only.
-    ///
-    /// ```js
-    /// const bell = SSEService.subscribe("/notifications", { onMessage: (n) => ring(n) });
-    /// const list = SSEService.subscribe("/notifications", { onMessage: (n) => add(n), replayLast: true });
-    /// bell.unsubscribe(); // the list still listens on the same connection
-    /// ```
-    /// @param url - the stream's URL, absolute or relative to the page.
-    /// @param options - the `connect` options, plus `share` and `replayLast`.
-    /// @throws {SyntaxError} if the URL is refused.
-    /// @throws {TypeError} for an unknown option, a value of the wrong type, or a stream that
-    /// cannot be shared (a method other than GET, a body, a custom fetch, a headers function).
-    pub fn subscribe(url: String, options: JsValue) -> Result<JsSubscription, JsValue> {
-        subscription::subscribe(&url, options)
-    }
+/// Forgets a handle: the connection (closed) is freed once nothing else uses it.
+#[wasm_bindgen]
+pub fn release(handle: u32) {
+    handles::remove(handle);
 }
 
-impl JsSseService {
-    fn open(
-        &mut self,
-        url: &str,
-        options: SseOptions<JsValue>,
-        handler: JsHandler,
-    ) -> Result<(), JsValue> {
-        self.end_stream();
-        let handler = Box::new(handler);
-        self.service
-            .connect_with(url, options, handler)
-            .map_err(error::thrown)
-    }
-
-    fn end_stream(&mut self) {
-        if let Some(queue) = self.stream.take() {
-            queue.end();
-        }
-    }
+/// The state of a stream in one number: bits 0-1 the ready state, bit 2 whether it is closing,
+/// bits 3-4 how it ended (0 not yet, 1 completed, 2 disconnected, 3 failed).
+#[wasm_bindgen]
+pub fn state(handle: u32) -> u32 {
+    let Some(stream) = handles::get(handle) else {
+        return 2;
+    };
+    let reason = match stream.close_reason() {
+        None => 0,
+        Some(CloseReason::Completed) => 1,
+        Some(CloseReason::Disconnected) => 2,
+        Some(_) => 3,
+    };
+    stream.ready_state() as u32 | u32::from(stream.is_closing()) << 2 | reason << 3
 }
 
-impl std::fmt::Debug for JsSseService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SSEService")
-            .field("service", &self.service)
-            .finish_non_exhaustive()
-    }
+/// The last event id a stream has seen (`""` if none).
+#[wasm_bindgen(js_name = lastEventId)]
+pub fn last_event_id(handle: u32) -> String {
+    handles::get(handle).map_or_else(String::new, |stream| stream.last_event_id())
 }
 
-impl Drop for JsSseService {
-    fn drop(&mut self) {
-        self.end_stream();
+/// What `open` and `join` throw: `SyntaxError` for a URL the browser refuses (as
+/// `new EventSource` does), `TypeError` for options that contradict themselves.
+fn thrown(error: SseError) -> JsValue {
+    match error {
+        SseError::InvalidUrl(message) => js_sys::SyntaxError::new(&message).into(),
+        other => js_sys::TypeError::new(&other.to_string()).into(),
     }
 }

@@ -785,6 +785,30 @@ impl<T> Subscriber<T> {
     }
 }
 
+/// A subscriber is what its owner controls, as a connection is for a private stream.
+impl<T> Control for Subscriber<T> {
+    fn ready_state(&self) -> ReadyState {
+        Subscriber::ready_state(self)
+    }
+
+    fn last_event_id(&self) -> String {
+        Subscriber::last_event_id(self)
+    }
+
+    /// Ended by its own choice: completed or unsubscribed.
+    fn is_closing(&self) -> bool {
+        self.ended.get() && !matches!(*self.close_reason.borrow(), Some(CloseReason::Failed(_)))
+    }
+
+    fn close_reason(&self) -> Option<CloseReason> {
+        Subscriber::close_reason(self)
+    }
+
+    fn disconnect(&self) {
+        self.leave(CloseReason::Disconnected);
+    }
+}
+
 impl<T> Member for Subscriber<T> {
     fn open(&self, response: Option<&JsValue>) {
         if !self.ended.get() {

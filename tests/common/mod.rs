@@ -120,6 +120,17 @@ pub async fn wait_until(what: &str, timeout_ms: u32, mut done: impl FnMut() -> b
     }
 }
 
+/// A full garbage collection, through the `gc()` that Chromium's `--js-flags=--expose-gc` (set
+/// by `cargo xtask test`) exposes.
+pub fn force_gc() {
+    let gc = js_sys::Reflect::get(&js_sys::global(), &"gc".into()).expect("a global object");
+    let gc: js_sys::Function = gc
+        .dyn_into()
+        .expect("gc() is exposed: run Chromium with --js-flags=--expose-gc");
+    gc.call0(&wasm_bindgen::JsValue::UNDEFINED)
+        .expect("gc() does not throw");
+}
+
 /// Polls the server's statistics until `done(&stats)` holds (at most 3 s), and returns them.
 pub async fn wait_for_stats(run: &str, what: &str, done: impl Fn(&Stats) -> bool) -> Stats {
     for _ in 0..100 {

@@ -4,7 +4,9 @@
 //   loads nothing of React;
 // - tsc --strict type-checks apps/types/ against the installed package under several tsconfigs;
 // - Node 20: apps/node/chat.test.mjs, the installed package imported with no set-up;
-// - in one headless Chromium: the behaviour suite (suite.js on suite-page/, over pkg/), then
+// - in one headless Chromium (with `gc()` exposed): the behaviour suite (suite.js on
+//   suite-page/, over pkg/), the liveness cases under forced collections (liveness.js on
+//   liveness-page/, in a window and a worker), then
 //   every consumer app (apps/: plain page, React + Vite, Vue + Vite, webpack; each bundled with
 //   no configuration, in dev and in build) must stream the chat answer exactly once, over one
 //   request, with no console error. Builds are served by the SSE test server at
@@ -27,13 +29,14 @@ const server = process.env.SSE_SERVER_URL?.replace(/\/$/, "");
 
 /** What a user needs; npm always adds package.json and README.md. */
 const SHIPPED = [
-  "README.md", "index.d.ts", "index.js", "package.json", "react.d.ts", "react.js",
-  "wasm_sse.js", "wasm_sse_bg.wasm.js",
+  "README.md", "index.d.ts", "index.js", "live.js", "options.js", "package.json", "react.d.ts",
+  "react.js", "service.js", "sink.js", "subscription.js", "wasm_sse.js", "wasm_sse_bg.wasm.js",
 ];
-/** Debian's Chromium, kept quiet: the network here is closed. */
+/** Debian's Chromium, kept quiet (the network here is closed), with `gc()` for the liveness cases. */
 const CHROMIUM = {
   executablePath: "/usr/bin/chromium",
   args: [
+    "--js-flags=--expose-gc",
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
   ],
@@ -64,7 +67,7 @@ test("the .d.ts files have no `any`", () => {
 });
 
 test("the main entry loads nothing of React", () => {
-  for (const file of ["index.js", "wasm_sse.js"]) {
+  for (const file of ["index.js", "service.js", "subscription.js", "live.js", "options.js", "sink.js", "wasm_sse.js"]) {
     assert.doesNotMatch(readFileSync(`${pkg}${file}`, "utf8"), /react/i, file);
   }
 });
@@ -99,8 +102,6 @@ function withoutTestContext({ NODE_TEST_CONTEXT, ...env }) {
 describe("in headless Chromium", { concurrency: false }, () => {
   let browser;
   let expected;
-  /** Whether the built glue has the closeReason getter (the lead's change, merged separately). */
-  const hasCloseReason = readFileSync(`${pkg}wasm_sse.js`, "utf8").includes("closeReason");
 
   before(async () => {
     assert.ok(server, "set SSE_SERVER_URL to the test server (serving the repository root)");
@@ -126,12 +127,15 @@ describe("in headless Chromium", { concurrency: false }, () => {
     return { page, problems, close: () => context.close() };
   }
 
-  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", async (t) => {
-    // The suite's CORS case needs a cross-origin request, which the server's CSP would stop.
-    const { page, problems, close } = await open({ bypassCSP: true });
+  /**
+   * Opens a page that publishes `window.__results` (`[{ name, ok, detail, skip }]`); each is a
+   * subtest. With `quiet`, the library must not have logged anything (no callback threw).
+   */
+  async function pageResults(t, path, { quiet = false, ...options } = {}) {
+    const { page, problems, close } = await open(options);
     let results;
     try {
-      const response = await page.goto(`${server}/tests/npm/suite-page/index.html`);
+      const response = await page.goto(`${server}${path}`);
       assert.equal(response?.status(), 200);
       await page.waitForFunction(() => window.__results, null, { timeout: SUITE_TIMEOUT_MS });
       results = await page.evaluate(() => window.__results);
@@ -144,13 +148,24 @@ describe("in headless Chromium", { concurrency: false }, () => {
       if (result.skip) await t.test(result.name, { skip: result.skip });
       else await t.test(result.name, () => assert.ok(result.ok, result.detail));
     }
-  });
+    if (quiet) {
+      await t.test("nothing logged by wasm-sse", () =>
+        assert.deepEqual(problems.filter((p) => p.includes("wasm-sse")), []));
+    }
+  }
+
+  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", (t) =>
+    // The suite's CORS case needs a cross-origin request, which the server's CSP would stop.
+    pageResults(t, "/tests/npm/suite-page/index.html", { bypassCSP: true }));
+
+  test("liveness: unreferenced streams under forced GC (liveness-page/, window and worker)", (t) =>
+    pageResults(t, "/tests/npm/liveness-page/index.html", { quiet: true }));
 
   /**
    * Opens the app at `url` (with the server and a fresh run id in the query), waits for its
    * outcome, and checks it: the whole answer once, one request, no console error.
    */
-  async function chat(url, { derivesCloseReason = false } = {}) {
+  async function chat(url) {
     const run = `app-${Math.random().toString(36).slice(2)}`;
     const { page, problems, close } = await open();
     let outcome;
@@ -167,9 +182,7 @@ describe("in headless Chromium", { concurrency: false }, () => {
     }
     assert.equal(outcome.error, undefined, "the app's error");
     assert.deepEqual({ text: outcome.text, messages: outcome.messages }, expected, "the answer, exactly once");
-    // The apps that read sse.closeReason report undefined until the getter is built.
-    const reason = derivesCloseReason || hasCloseReason ? "completed" : undefined;
-    assert.equal(outcome.closeReason, reason, "closeReason");
+    assert.equal(outcome.closeReason, "completed", "closeReason");
     const stats = await (await fetch(`${server}/stats/${run}`)).json();
     assert.equal(stats.requests, 1, "requests the server saw");
     assert.deepEqual(problems, [], "console errors and uncaught exceptions");
@@ -199,14 +212,14 @@ describe("in headless Chromium", { concurrency: false }, () => {
 
   test("plain <script type=\"module\"> page (no bundler)", () => chat(built("plain", "index.html")));
 
-  for (const [app, title, options] of [
-    ["vite-react", "React 19 + StrictMode + useSSE", { derivesCloseReason: true }],
-    ["vue", "Vue 3 + a composable", { derivesCloseReason: true }],
+  for (const [app, title] of [
+    ["vite-react", "React 19 + StrictMode + useSSE"],
+    ["vue", "Vue 3 + a composable"],
   ]) {
     test(`Vite 7 dev server: ${title}`, async (t) => {
       const dev = await viteDev(here(`apps/${app}`));
       try {
-        await chat(dev.url, options);
+        await chat(dev.url);
         if (app === "vite-react") await hookCases(t, dev.url);
       } finally {
         await dev.close();
@@ -214,7 +227,7 @@ describe("in headless Chromium", { concurrency: false }, () => {
     });
     test(`Vite 7 build: ${title}`, async (t) => {
       await viteBuild(here(`apps/${app}`));
-      await chat(built(app, "dist/index.html"), options);
+      await chat(built(app, "dist/index.html"));
       if (app === "vite-react") await hookCases(t, built(app, "dist/index.html"));
     });
   }

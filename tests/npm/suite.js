@@ -564,6 +564,60 @@ const cases = [
     await t.waitForStats(run, "the client go away", (s) => s.disconnects === 1);
   }],
 
+  ["after free() or [Symbol.dispose](): the state reads as closed; free, disconnect and unsubscribe are no-ops", async (t) => {
+    const closed = (object, reason, lastEventId, what) =>
+      eq([object.readyState, object.closeReason, object.lastEventId], [2, reason, lastEventId], what);
+    // A live service: free() disconnects (the server sees it go) and retires it.
+    const run = t.run("free");
+    const rec = recorder();
+    const sse = t.service();
+    sse.connect(t.url("endless", run), rec.options);
+    await waitUntil("message 1", () => rec.log.includes("message 1 ,"));
+    sse.free();
+    closed(sse, "disconnected", "2", "a freed service");
+    eq(sse.isClosing, true, "isClosing after free()");
+    sse.free();
+    sse.disconnect();
+    closed(sse, "disconnected", "2", "after free() and disconnect() again");
+    const error = thrown(() => sse.connect(t.url("basic", run)), "connect after free()");
+    ok(error instanceof TypeError, `connect after free() threw ${error}`);
+    await t.waitForStats(run, "the client go away", (s) => s.disconnects === 1);
+    eq((await t.stats(run)).requests, 1, "requests");
+    // A completed service keeps its reason; one never connected reads as disconnected.
+    const done = await recorded(t, "basic", "count=2");
+    done.sse.free();
+    closed(done.sse, "completed", "2", "a completed service, freed");
+    const idle = t.service();
+    idle.free();
+    closed(idle, "disconnected", "", "a service freed before any connect");
+    // [Symbol.dispose], where the engine has it, is disconnect() then free().
+    if (Symbol.dispose) {
+      const disposed = t.service();
+      disposed.connect(t.url("endless", t.run("dispose")), rec.options);
+      disposed[Symbol.dispose]();
+      closed(disposed, "disconnected", "", "a disposed service");
+    }
+    // A subscription: free() unsubscribes; unsubscribe() and free() afterwards do nothing.
+    const seen = [];
+    const subscription = t.subscribe(t.url("endless", t.run("free-sub")), { onMessage: (d) => seen.push(d.index) });
+    await waitUntil("a message", () => seen.length > 0);
+    subscription.free();
+    const count = seen.length;
+    closed(subscription, "disconnected", String(seen.at(-1) + 1), "a freed subscription");
+    eq(subscription.isClosing, true, "isClosing of a freed subscription");
+    subscription.unsubscribe();
+    subscription.free();
+    await sleep(200);
+    eq(seen.length, count, "no message after free()");
+    // The iterator: free() ends the loop as break does; its state reads through its service.
+    const owner = t.service();
+    const iterator = owner.stream(t.url("endless", t.run("free-iterator")));
+    const { items } = await drain(iterator, { each: (got) => got.length === 2 && iterator.free() });
+    eq(items.length, 2, "items before free()");
+    closed(iterator, "disconnected", "2", "a freed iterator");
+    iterator.free();
+  }],
+
   // The fetch transport: what EventSource cannot do.
 
   ["fetch: a POST sends its method, headers (an async function) and body; onOpen gets the Response", async (t) => {

@@ -54,8 +54,8 @@ impl Browser {
     fn capabilities(self) -> Result<String> {
         Ok(match self {
             // The network here is closed: keep Chromium from phoning home,
-            // which only slows start-up and fills the logs.
-            Browser::Chromium => r#"{"goog:chromeOptions":{"args":["--disable-gpu","--disable-dev-shm-usage","--no-sandbox","--disable-background-networking","--disable-component-update","--disable-sync","--no-first-run"]}}"#.to_string(),
+            // which only slows start-up and fills the logs. `gc()` for the liveness tests.
+            Browser::Chromium => r#"{"goog:chromeOptions":{"args":["--js-flags=--expose-gc","--disable-gpu","--disable-dev-shm-usage","--no-sandbox","--disable-background-networking","--disable-component-update","--disable-sync","--no-first-run"]}}"#.to_string(),
             // Debian installs `firefox-esr`; geckodriver looks for `firefox`
             // only, so name the binary.
             Browser::Firefox => {

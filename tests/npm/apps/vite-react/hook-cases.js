@@ -96,6 +96,20 @@ const cases = [
     check(whole(hook.messages), `every message of the new answer once: ${describe()}`);
   }],
 
+  ["re-renders with forced garbage collections while an answer streams: it completes whole, over one request", async () => {
+    check(typeof globalThis.gc === "function", "gc() is exposed (Chromium --js-flags=--expose-gc)");
+    await show(chat("gc", 20));
+    while (hook.closeReason === null) {
+      setProps((p) => ({ ...p, tick: p.tick + 1 }));
+      globalThis.gc();
+      await sleep(10);
+    }
+    check(hook.closeReason === "completed", `completed: ${describe()}`);
+    check(whole(hook.messages), `every message once: ${describe()}`);
+    const seen = await stats("gc");
+    check(seen.requests === 1 && seen.disconnects === 0, `one request, not cut short: ${JSON.stringify(seen)}`);
+  }],
+
   ["close(): closeReason disconnected, the server sees the client go", async () => {
     await show(chat("close", 100));
     await waitUntil("a message", () => hook.messages.length > 0);

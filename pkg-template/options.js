@@ -1,6 +1,6 @@
-// The few things the JS face does on the JS side, because they take a few lines here and
-// kilobytes of wasm: checking an options object's types, building an SSEError, and making the
-// stream() iterator iterable. Everything else is Rust (src/js/*.rs).
+// Reading the options of connect(), stream() and SSEService.subscribe(): checked here (a
+// TypeError that names an unknown key or a value of the wrong type), then turned into the
+// compact settings array the wasm reads by position (src/js/settings.rs has the same positions).
 
 const TYPES = {
   withCredentials: "boolean",
@@ -59,6 +59,8 @@ const EXPECTED = {
 // What stream() refuses: the iterator itself takes the messages and the completion.
 const NOT_FOR_STREAM = ["onMessage", "onComplete"];
 
+const RECONNECT = ["auto", "always", "never"];
+
 const describe = (value) =>
   value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 
@@ -86,7 +88,7 @@ function fits(type, value) {
     case "duration":
       return typeof value === "number" && value > 0 && value <= 0x7fffffff;
     case "reconnect":
-      return value === "auto" || value === "always" || value === "never";
+      return RECONNECT.includes(value);
     case "size":
       return Number.isInteger(value) && value > 0 && value <= 0xffffffff;
     default:
@@ -94,9 +96,8 @@ function fits(type, value) {
   }
 }
 
-// Throws a TypeError that names the offending option of an SSEConnectOptions object.
-export function validate_options(options, forStream) {
-  if (options === undefined || options === null) return;
+// Throws a TypeError that names the offending option of an options object.
+function check(options, forStream) {
   if (!isObject(options)) fail(`options must be an object, got ${describe(options)}`);
   for (const [key, value] of Object.entries(options)) {
     if (!Object.hasOwn(TYPES, key)) fail(`unknown option "${key}"`);
@@ -127,32 +128,45 @@ export function validate_options(options, forStream) {
   }
 }
 
-// An SSEError: a real Error (with a stack) carrying kind, data and readyState.
-export function sse_error(kind, message, data, readyState, status, body) {
-  const error = new Error(message);
-  error.name = "SSEError";
-  error.kind = kind;
-  if (data !== undefined) error.data = data;
-  error.readyState = readyState;
-  if (status !== undefined) error.status = status;
-  if (body !== undefined) error.body = body;
-  return error;
+/**
+ * Checks `options` (`undefined` and `null` are no options) and reads them: the settings array
+ * for the wasm, and the options object itself (for its callbacks). `forStream` refuses the
+ * callbacks the iterator takes over, and asks for every unnamed message.
+ */
+export function read(options, forStream = false) {
+  options ??= {};
+  check(options, forStream);
+  const events = Object.values(options.events ?? {});
+  const flags =
+    (options.withCredentials ? 1 : 0) |
+    (options.json === false ? 2 : 0) |
+    (options.flushAtEnd ? 4 : 0) |
+    (options.onMessage || forStream ? 8 : 0) |
+    (options.isFinal ? 16 : 0);
+  const settings = [
+    [undefined, "eventsource", "fetch"].indexOf(options.transport),
+    flags,
+    Object.keys(options.events ?? {}),
+    options.doneEvent,
+    options.doneData,
+    options.maxReconnectAttempts,
+    options.method,
+    options.headers,
+    options.body,
+    options.fetch,
+    options.lastEventId,
+    options.idleTimeout,
+    options.reconnect === undefined ? undefined : RECONNECT.indexOf(options.reconnect),
+    options.maxEventSize,
+    // Whether each handler declares the event parameter: only then is it built for a fetch event.
+    [options.onMessage, ...events].map((f) => f?.length >= 2),
+  ];
+  return { settings, options };
 }
 
-// Gives the iterator's class `[Symbol.asyncIterator]() { return this }`, so `for await` takes it.
-export function make_async_iterable(iterator) {
-  const proto = Object.getPrototypeOf(iterator);
-  if (!proto[Symbol.asyncIterator]) {
-    proto[Symbol.asyncIterator] = function () {
-      return this;
-    };
-  }
-  return iterator;
-}
-
-// SSEService.subscribe's two own options, checked and split off the connect options.
-export function subscribe_options(options) {
-  if (options === undefined || options === null) return [options, "page", false];
+/** SSEService.subscribe's two own options, checked and split off the connect options. */
+export function readSubscribe(options) {
+  options ??= {};
   if (!isObject(options)) fail(`options must be an object, got ${describe(options)}`);
   const { share, replayLast, ...rest } = options;
   if (share !== undefined && share !== "page" && share !== "tabs") {
@@ -161,5 +175,5 @@ export function subscribe_options(options) {
   if (replayLast !== undefined && typeof replayLast !== "boolean") {
     fail(`replayLast must be a boolean, got ${describe(replayLast)}`);
   }
-  return [rest, share ?? "page", replayLast ?? false];
+  return { ...read(rest), tabs: share === "tabs", replayLast: replayLast ?? false };
 }
