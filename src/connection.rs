@@ -17,8 +17,8 @@ use crate::message::RawMessage;
 use crate::options::SseOptions;
 use crate::reconnect::{ReconnectInfo, ReconnectPolicy};
 use crate::transport::{
-    has_event_source, EventKind, EventSourceTransport, FetchConfig, FetchTransport, Loss, Request,
-    Transport, TransportEvents, TransportKind,
+    has_event_source, EventKind, EventSourceTransport, FetchConfig, FetchTransport, HubSpec, Loss,
+    RelayTransport, Request, Transport, TransportEvents, TransportKind,
 };
 use crate::url::with_query_param;
 use crate::{CloseReason, FailReason, ReadyState, SseError, DEFAULT_MAX_EVENT_SIZE};
@@ -31,6 +31,8 @@ pub(crate) trait Control {
     fn close_reason(&self) -> Option<CloseReason>;
     /// Closes the connection as the client's choice; idempotent.
     fn disconnect(&self);
+    /// Listens (`on`) for events named `name` too, or no longer (a shared stream's hub).
+    fn listen(&self, name: &str, on: bool);
 }
 
 /// How to open (and re-open) the transport.
@@ -44,6 +46,8 @@ enum Opener {
         request: Rc<Request>,
         config: FetchConfig,
     },
+    /// A shared stream's hub.
+    Relay(HubSpec),
 }
 
 /// The last event id: read from the last event only when asked for, or set without one.
@@ -88,6 +92,8 @@ pub(crate) struct Connection<T> {
     url: String,
     opener: Opener,
     rules: Rules<T>,
+    /// The named events the transport listens for: the rules' names, and any a hub added.
+    names: RefCell<Vec<String>>,
     max_retries: u32,
     recreation: Option<Recreation<T>>,
     handler: RefCell<Box<dyn Handler<T>>>,
@@ -120,7 +126,7 @@ impl<T: 'static> Connection<T> {
     /// Validates the options and opens the stream, delivering to `handler`.
     pub(crate) fn open_with(
         url: &str,
-        options: SseOptions<T>,
+        mut options: SseOptions<T>,
         handler: Box<dyn Handler<T>>,
     ) -> Result<Rc<Self>, SseError> {
         options.validate()?;
@@ -129,21 +135,10 @@ impl<T: 'static> Connection<T> {
             TransportKind::EventSource => false,
             _ => options.fetch_only_option().is_some() || !has_event_source(),
         };
-        let SseOptions {
-            decode,
-            with_credentials,
-            handlers,
-            completion,
-            max_retries,
-            recreation,
-            last_event_id_param,
-            mut request,
-            fetch,
-            signal,
-            ..
-        } = options;
+        let fetch = &options.fetch;
         let opener = if use_fetch {
-            request.include_credentials = with_credentials;
+            let mut request = std::mem::take(&mut options.request);
+            request.include_credentials = options.with_credentials;
             Opener::Fetch {
                 request: Rc::new(request),
                 config: FetchConfig {
@@ -155,10 +150,42 @@ impl<T: 'static> Connection<T> {
             }
         } else {
             Opener::EventSource {
-                with_credentials,
-                last_event_id_param,
+                with_credentials: options.with_credentials,
+                last_event_id_param: options.last_event_id_param.take(),
             }
         };
+        Self::start(url, options, opener, handler)
+    }
+
+    /// Opens a subscriber of the shared stream of `hub`: its transport is the hub, which
+    /// reconnects and fails for every member (options already validated).
+    pub(crate) fn open_shared(
+        url: &str,
+        mut options: SseOptions<T>,
+        handler: Box<dyn Handler<T>>,
+        hub: HubSpec,
+    ) -> Result<Rc<Self>, SseError> {
+        options.max_retries = u32::MAX;
+        options.recreation = None;
+        Self::start(url, options, Opener::Relay(hub), handler)
+    }
+
+    fn start(
+        url: &str,
+        options: SseOptions<T>,
+        opener: Opener,
+        handler: Box<dyn Handler<T>>,
+    ) -> Result<Rc<Self>, SseError> {
+        let SseOptions {
+            decode,
+            handlers,
+            completion,
+            max_retries,
+            recreation,
+            fetch,
+            signal,
+            ..
+        } = options;
         let names = handlers.events.iter().map(|(name, _)| name.clone());
         let rules = Rules::new(
             decode,
@@ -170,6 +197,7 @@ impl<T: 'static> Connection<T> {
             me: me.clone(),
             url: url.to_owned(),
             opener,
+            names: RefCell::new(rules.names.clone()),
             rules,
             max_retries,
             recreation,
@@ -206,23 +234,25 @@ impl<T: 'static> Connection<T> {
 
     fn open_transport(&self, url: &str) -> Result<Box<dyn Transport>, String> {
         let sink: Weak<dyn TransportEvents> = self.me.clone();
+        let names = &self.names.borrow();
         Ok(match &self.opener {
             Opener::EventSource {
                 with_credentials, ..
             } => Box::new(EventSourceTransport::open(
                 url,
                 *with_credentials,
-                &self.rules.names,
+                names,
                 sink,
             )?),
             Opener::Fetch { request, config } => Box::new(FetchTransport::open(
                 url,
                 request.clone(),
                 config.clone(),
-                &self.rules.names,
+                names,
                 &self.last_event_id(),
                 sink,
             )?),
+            Opener::Relay(hub) => Box::new(RelayTransport::open(hub, names, sink)?),
         })
     }
 
@@ -419,6 +449,20 @@ impl<T: 'static> Control for Connection<T> {
         // From inside one of its own callbacks the handler is busy; its owner ends it then.
         if let Ok(mut handler) = self.handler.try_borrow_mut() {
             handler.disconnected();
+        }
+    }
+
+    fn listen(&self, name: &str, on: bool) {
+        let mut names = self.names.borrow_mut();
+        let known = names.iter().position(|n| n == name);
+        match (known, on) {
+            (None, true) => names.push(name.to_owned()),
+            (Some(index), false) => drop(names.remove(index)),
+            _ => return,
+        }
+        drop(names);
+        if let Some(transport) = &*self.transport.borrow() {
+            transport.listen(name, on);
         }
     }
 }

@@ -50,18 +50,6 @@ impl<T> Rules<T> {
         }
     }
 
-    /// The kind of an event of type `event_type`, if these rules listen for it.
-    pub(crate) fn kind(&self, event_type: &str) -> Option<EventKind> {
-        match event_type {
-            "message" => Some(EventKind::Message),
-            _ => self
-                .names
-                .iter()
-                .position(|name| name == event_type)
-                .map(EventKind::Named),
-        }
-    }
-
     /// Hands `event` to `handler`. The done sentinel completes the stream undelivered; any
     /// other event first runs `accepted`, then is decoded and delivered if anyone listens, and
     /// a done event or a final message completes the stream after it.

@@ -77,6 +77,7 @@ mod delivery;
 mod error;
 mod guard;
 mod handler;
+mod handles;
 #[cfg(any(feature = "yew", feature = "leptos", test))]
 mod hooks;
 #[cfg(feature = "js")]
@@ -84,7 +85,6 @@ mod js;
 #[cfg(feature = "leptos")]
 pub mod leptos;
 mod message;
-mod microtask;
 mod options;
 mod parser;
 mod ready_state;

@@ -157,6 +157,13 @@ impl RawMessage {
         }
     }
 
+    pub(crate) fn origin(&self) -> String {
+        match &self.0.fields {
+            Some(fields) => fields.origin.to_string(),
+            None => self.event().origin(),
+        }
+    }
+
     /// The `MessageEvent` (built on the first call for a fetch or relayed event).
     pub(crate) fn event(&self) -> &MessageEvent {
         let raw = &*self.0;

@@ -544,12 +544,20 @@ async fn a_new_body_makes_a_new_connection_and_the_same_body_does_not() {
 // Sharing: several components listening to one stream over one connection.
 
 /// Every message's index, comma-separated; the state line, the count and the error. With a
-/// `body`, a POST (which sharing refuses).
+/// `body`, a POST (which sharing refuses); with `ticks`, `tick` events too.
 #[component]
-fn Shared(url: String, share: bool, body: Option<String>) -> impl IntoView {
+fn Shared(
+    url: String,
+    share: bool,
+    body: Option<String>,
+    #[prop(optional)] ticks: bool,
+) -> impl IntoView {
     let post = body.is_some();
     let mut options = UseSseOptions::new(move || {
-        let options = SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1);
+        let mut options = SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1);
+        if ticks {
+            options = options.event("tick");
+        }
         if post {
             options.method("POST")
         } else {
@@ -601,10 +609,14 @@ struct MountedShared {
 }
 
 fn mount_shared(url: &str, share: bool, body: Option<&str>) -> MountedShared {
+    mount_shared_with(url, share, body, false)
+}
+
+fn mount_shared_with(url: &str, share: bool, body: Option<&str>, ticks: bool) -> MountedShared {
     let div = fresh_div();
     let (url, body) = (url.to_owned(), body.map(str::to_owned));
     let app = mount_to(div.clone(), move || {
-        view! { <Shared url=url.clone() share body=body.clone() /> }
+        view! { <Shared url=url.clone() share body=body.clone() ticks /> }
     });
     MountedShared {
         div,
@@ -623,6 +635,39 @@ fn assert_gapless(div: &web_sys::HtmlElement) {
         .filter_map(|i| i.parse().ok())
         .collect();
     assert!(indexes.windows(2).all(|w| w[1] == w[0] + 1), "{indexes:?}");
+}
+
+#[wasm_bindgen_test]
+async fn shared_components_listening_for_different_named_events_cost_one_connection() {
+    let run = run_id("leptos-share-names");
+    // Unnamed, tick and alert events in turn.
+    let mixed = url("mixed", &run, "interval=20");
+    let plain = mount_shared(&mixed, true, None);
+    // Open first, so a tick listener must be added to a connection that exists.
+    wait_until("the first message", 5000, || count(&plain.div) >= 1).await;
+    let ticks = mount_shared_with(&mixed, true, None, true);
+    for app in [&plain, &ticks] {
+        let div = &app.div;
+        wait_until("4 messages in each component", 5000, || count(div) >= 4).await;
+    }
+    let shown = |app: &MountedShared| text_of(&app.div, ".indexes");
+    assert!(shown(&plain).starts_with("0,3,6,9"), "{}", shown(&plain));
+    let ticks_seen: Vec<u32> = shown(&ticks)
+        .split(',')
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    assert!(
+        ticks_seen.iter().all(|i| i % 3 != 2),
+        "no alerts: {ticks_seen:?}"
+    );
+    assert!(
+        ticks_seen.iter().any(|i| i % 3 == 1),
+        "ticks: {ticks_seen:?}"
+    );
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+    drop((plain, ticks));
+    wait_for_stats(&run, "the client go", |s| s.disconnects == 1).await;
 }
 
 #[wasm_bindgen_test]

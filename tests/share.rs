@@ -247,3 +247,219 @@ async fn a_shared_connection_is_recreated_by_its_policy() {
         "two failures, then the stream"
     );
 }
+
+/// What `EventSource` listeners of `type` were added and removed in this page, from counters
+/// wrapped around `EventSource.prototype` once.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
+export function listener_counts(type) {
+  const proto = EventSource.prototype;
+  if (!proto.__counted) {
+    proto.__counted = {};
+    const count = (type, key) => {
+      const entry = (proto.__counted[type] ??= { added: 0, removed: 0 });
+      entry[key] += 1;
+    };
+    const add = proto.addEventListener;
+    const remove = proto.removeEventListener;
+    proto.addEventListener = function (type, ...rest) { count(type, 'added'); return add.call(this, type, ...rest); };
+    proto.removeEventListener = function (type, ...rest) { count(type, 'removed'); return remove.call(this, type, ...rest); };
+  }
+  const entry = proto.__counted[type] ?? { added: 0, removed: 0 };
+  return [entry.added, entry.removed];
+}")]
+extern "C" {
+    fn listener_counts(event_type: &str) -> Vec<u32>;
+}
+
+/// Logs `{kind}{index}` for a message and `complete` for a completion.
+fn entry(log: &Log, kind: &'static str) -> impl FnMut(wasm_sse::Message<Chunk>) + 'static {
+    let log = log.clone();
+    move |m| log.push(format!("{kind}{}", m.data.index))
+}
+
+fn completes(log: &Log) -> impl FnMut() + 'static {
+    let log = log.clone();
+    move || log.push("complete")
+}
+
+/// `/sse/mixed` sends unnamed, `tick` and `alert` events in turn: index `i` is `m`, `t`, `a` for
+/// `i % 3` = 0, 1, 2.
+async fn five_subscribers_with_their_own_events_and_rules_share_one_request(
+    transport: TransportKind,
+) {
+    let run = run_id("share-names");
+    let mixed = url("mixed", &run, "interval=15");
+    let logs: Vec<Log> = (0..5).map(|_| Log::default()).collect();
+    let [s1, s2, s3, s4, s5] = [0, 1, 2, 3, 4].map(|k| logs[k].clone());
+    let json = || SseOptions::<Chunk>::json().transport(transport);
+    let text_entry = {
+        let log = s1.clone();
+        move |m: wasm_sse::Message<String>| {
+            let index = m.data.split("\"index\":").nth(1).unwrap_or("");
+            let digits: String = index.chars().take_while(char::is_ascii_digit).collect();
+            log.push(format!("m{digits}"));
+        }
+    };
+    // Unnamed events as text, until the one with index 9.
+    let text = SseSubscription::subscribe(
+        &mixed,
+        SseOptions::<String>::text()
+            .transport(transport)
+            .on_message(text_entry)
+            .complete_when(|text| text.contains("\"index\":9,"))
+            .on_complete(completes(&s1)),
+    )
+    .unwrap();
+    let typed = [
+        // Ticks, until index 10.
+        json()
+            .on_event("tick", entry(&s2, "t"))
+            .complete_when(|c| c.index >= 10)
+            .on_complete(completes(&s2)),
+        // Alerts, with no end of its own.
+        json().on_event("alert", entry(&s3, "a")),
+        // Unnamed events and ticks, until the first alert (its done event).
+        json()
+            .on_message(entry(&s4, "m"))
+            .on_event("tick", entry(&s4, "t"))
+            .done_event("alert")
+            .on_complete(completes(&s4)),
+        // Ticks, until index 4.
+        json()
+            .on_event("tick", entry(&s5, "t"))
+            .complete_when(|c| c.index >= 4)
+            .on_complete(completes(&s5)),
+    ];
+    let typed: Vec<_> = typed
+        .into_iter()
+        .map(|options| SseSubscription::subscribe(&mixed, options).unwrap())
+        .collect();
+    s2.wait_for("complete", 5000).await;
+    s3.wait_for("a11", 5000).await;
+    s1.wait_for("complete", 5000).await;
+    assert_eq!(
+        s1.entries(),
+        strings(&["m0", "m3", "m6", "m9", "complete"]),
+        "unnamed, as text, until index 9"
+    );
+    assert_eq!(
+        s2.entries(),
+        strings(&["t1", "t4", "t7", "t10", "complete"])
+    );
+    assert_eq!(s3.entries()[..4], strings(&["a2", "a5", "a8", "a11"]));
+    assert_eq!(s4.entries(), strings(&["m0", "t1", "complete"]));
+    assert_eq!(s5.entries(), strings(&["t1", "t4", "complete"]));
+    assert_eq!(text.close_reason(), Some(CloseReason::Completed));
+    for (k, subscription) in typed.iter().enumerate() {
+        // The alerts' subscriber (the second typed one) goes on.
+        let reason = (k != 1).then_some(CloseReason::Completed);
+        assert_eq!(subscription.close_reason(), reason, "typed subscriber {k}");
+    }
+    let seen = stats(&run).await;
+    assert_eq!(
+        (seen.requests, seen.disconnects),
+        (1, 0),
+        "one request, still open"
+    );
+    drop((text, typed));
+    wait_for_stats(&run, "the last subscriber close it", |s| s.disconnects == 1).await;
+}
+
+#[wasm_bindgen_test]
+async fn five_subscribers_with_their_own_named_events_share_one_event_source() {
+    five_subscribers_with_their_own_events_and_rules_share_one_request(TransportKind::EventSource)
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn five_subscribers_with_their_own_named_events_share_one_fetch() {
+    five_subscribers_with_their_own_events_and_rules_share_one_request(TransportKind::Fetch).await;
+}
+
+/// A subscriber for a new name joins an open stream: no new request, a listener for it; the
+/// last one for that name leaves: the listener goes, and the stream goes on.
+#[wasm_bindgen_test]
+async fn names_come_and_go_on_one_event_source() {
+    let run = run_id("share-listen");
+    let mixed = url("mixed", &run, "interval=15");
+    let (messages, ticks) = (Log::default(), Log::default());
+    let options = || SseOptions::<Chunk>::json().transport(TransportKind::EventSource);
+    let _messages =
+        SseSubscription::subscribe(&mixed, options().on_message(entry(&messages, "m"))).unwrap();
+    messages.wait_for("m3", 5000).await;
+    let [added, removed] = listener_counts("tick")[..] else {
+        panic!()
+    };
+    let ticking =
+        SseSubscription::subscribe(&mixed, options().on_event("tick", entry(&ticks, "t"))).unwrap();
+    wait_until("two ticks", 5000, || ticks.len() >= 2).await;
+    assert_eq!(
+        listener_counts("tick"),
+        [added + 1, removed],
+        "one listener added"
+    );
+    assert_eq!(
+        stats(&run).await.requests,
+        1,
+        "no new request for a new name"
+    );
+    drop(ticking);
+    assert_eq!(
+        listener_counts("tick"),
+        [added + 1, removed + 1],
+        "and removed"
+    );
+    let count = messages.len();
+    wait_until("more messages", 5000, || messages.len() > count + 1).await;
+    assert_eq!(stats(&run).await.requests, 1);
+}
+
+/// Inside its own callbacks a subscription reads as a private connection would: closed and
+/// completed in `on_complete`, closed and failed in `on_error` after a failure.
+#[wasm_bindgen_test]
+async fn a_subscription_reads_closed_inside_its_own_on_complete_and_on_error() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    type Slot = Rc<RefCell<Option<SseSubscription<Chunk>>>>;
+    let state = |slot: &Slot| {
+        let slot = slot.borrow();
+        let subscription = slot.as_ref().expect("subscribed");
+        format!(
+            "{:?} {:?}",
+            subscription.ready_state(),
+            subscription.close_reason()
+        )
+    };
+    let log = Log::default();
+    let (done, failed): (Slot, Slot) = Default::default();
+    let on_complete = {
+        let (log, done) = (log.clone(), done.clone());
+        move || log.push(format!("complete: {}", state(&done)))
+    };
+    let on_error = {
+        let (log, failed) = (log.clone(), failed.clone());
+        move |error: SseError| log.push(format!("error {}: {}", error.is_fatal(), state(&failed)))
+    };
+    let endless = url("endless", &run_id("share-states"), "interval=20");
+    *done.borrow_mut() = Some(
+        SseSubscription::subscribe(
+            &endless,
+            SseOptions::<Chunk>::json()
+                .complete_when(|c| c.index == 1)
+                .on_complete(on_complete),
+        )
+        .unwrap(),
+    );
+    let refused = url("status/500", &run_id("share-states-500"), "");
+    *failed.borrow_mut() = Some(
+        SseSubscription::subscribe(&refused, SseOptions::<Chunk>::json().on_error(on_error))
+            .unwrap(),
+    );
+    log.wait_for("complete: Closed Some(Completed)", 5000).await;
+    wait_until("the error", 5000, || log.count("error") == 1).await;
+    assert!(
+        log.contains("error true: Closed Some(Failed(Refused))"),
+        "{:?}",
+        log.entries()
+    );
+}

@@ -604,14 +604,20 @@ struct SharedProps {
     /// A POST with this body, which sharing refuses.
     #[prop_or_default]
     body: Option<AttrValue>,
+    /// Also listens for `tick` events.
+    #[prop_or_default]
+    ticks: bool,
 }
 
 /// Every message's index, comma-separated; the state line, the count and the error.
 #[component]
 fn Shared(props: &SharedProps) -> Html {
-    let post = props.body.is_some();
+    let (post, ticks) = (props.body.is_some(), props.ticks);
     let mut options = UseSseOptions::new(move || {
-        let options = SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1);
+        let mut options = SseOptions::<Chunk>::json().complete_when(|chunk| chunk.status == 1);
+        if ticks {
+            options = options.event("tick");
+        }
         if post {
             options.method("POST")
         } else {
@@ -663,6 +669,7 @@ fn shared(url: &str, share: bool) -> SharedProps {
         url: url.to_owned().into(),
         share,
         body: None,
+        ticks: false,
     }
 }
 
@@ -730,6 +737,46 @@ async fn three_shared_components_cost_one_connection_until_the_last_unmounts() {
     assert_eq!(stats.requests, 1);
     sleep(NO_RECONNECT_GRACE_MS).await;
     assert_eq!(self::stats(&run).await.requests, 1, "nothing reconnects");
+}
+
+#[wasm_bindgen_test]
+async fn shared_components_listening_for_different_named_events_cost_one_connection() {
+    let run = run_id("yew-share-names");
+    // Unnamed, tick and alert events in turn.
+    let mixed = url("mixed", &run, "interval=20");
+    let (plain_div, plain) = mount_shared(shared(&mixed, true));
+    // Open first, so a tick listener must be added to a connection that exists.
+    wait_until("the first message", 5000, || count(&plain_div) >= 1).await;
+    let (ticks_div, ticks) = mount_shared(SharedProps {
+        ticks: true,
+        ..shared(&mixed, true)
+    });
+    for div in [&plain_div, &ticks_div] {
+        wait_until("4 messages in each component", 5000, || count(div) >= 4).await;
+    }
+    let shown = |div| text_of(div, ".indexes");
+    assert!(
+        shown(&plain_div).starts_with("0,3,6,9"),
+        "{}",
+        shown(&plain_div)
+    );
+    let ticks_seen: Vec<u32> = shown(&ticks_div)
+        .split(',')
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    assert!(
+        ticks_seen.iter().all(|i| i % 3 != 2),
+        "no alerts: {ticks_seen:?}"
+    );
+    assert!(
+        ticks_seen.iter().any(|i| i % 3 == 1),
+        "ticks: {ticks_seen:?}"
+    );
+    let stats = self::stats(&run).await;
+    assert_eq!((stats.requests, stats.disconnects), (1, 0), "{stats:?}");
+    plain.destroy();
+    ticks.destroy();
+    wait_for_stats(&run, "the client go", |s| s.disconnects == 1).await;
 }
 
 #[wasm_bindgen_test]

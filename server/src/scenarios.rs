@@ -56,6 +56,7 @@ pub async fn scenario(
         "unterminated" => unterminated(&ctx),
         "numbered" => numbered(&ctx),
         "cut-off" => cut_off(&ctx),
+        "mixed" => mixed(&ctx),
         _ => (StatusCode::NOT_FOUND, "unknown scenario\n").into_response(),
     };
     ctx.counted(response)
@@ -205,6 +206,25 @@ fn cut_off(ctx: &Ctx) -> Response {
             tx.send(message_frame(index, false)).await?;
         }
         cut(tx).await;
+        Ok(())
+    })
+}
+
+/// Unnamed, `tick` and `alert` events in turn (index `i`: type `i % 3`, id `i + 1`, none
+/// final), `interval` ms apart (default 20), `count` of them (default: until the client goes).
+fn mixed(ctx: &Ctx) -> Response {
+    let count = ctx.params.num("count", u64::MAX);
+    let interval = ctx.params.num("interval", 20).min(MAX_PACE_MS);
+    sse_response(ctx.guard(), move |tx| async move {
+        tx.send(sse::retry(RETRY_MS)).await?;
+        for index in 0..count {
+            if index > 0 {
+                sleep(Duration::from_millis(interval)).await;
+            }
+            let name = [None, Some("tick"), Some("alert")][(index % 3) as usize];
+            let data = sse::message(index, sse::token(index), Some(0));
+            tx.send(sse::event(Some(index + 1), name, &data)).await?;
+        }
         Ok(())
     })
 }

@@ -129,6 +129,17 @@ async fn cut_off_streams_then_cuts_then_is_gone() {
 }
 
 #[tokio::test]
+async fn mixed_turns_unnamed_tick_and_alert() {
+    let server = Server::start();
+    let response = server.get("/sse/mixed?run=m&count=4&interval=0", &[]).await;
+    let events = events(&response.body);
+    let names: Vec<_> = events.iter().map(|e| e.name.as_deref()).collect();
+    assert_eq!(names, [None, Some("tick"), Some("alert"), None]);
+    assert_eq!(indexes(&events), [0, 1, 2, 3]);
+    assert_eq!(events[3].id.as_deref(), Some("4"));
+}
+
+#[tokio::test]
 async fn status_and_wrong_type() {
     let server = Server::start();
     let failed = server.get("/sse/status/500?run=x", &[]).await;

@@ -5,7 +5,6 @@
 //! connection (or joins a shared stream) from a compact settings array, hands out a numbered
 //! handle, and reports what happens to a JS *sink*.
 
-mod handles;
 mod settings;
 mod sink;
 
@@ -13,6 +12,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::connection::Connection;
+use crate::handles;
 use crate::share::{self, Share, ShareOptions};
 use crate::{CloseReason, SseError};
 use sink::{JsHandler, Sink};

@@ -2,6 +2,7 @@
 //! reconnects by itself; this file only listens.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::rc::Weak;
 
 use gloo_events::EventListener;
@@ -25,7 +26,10 @@ enum Signal {
 /// listener (each lives in a `gloo_events::EventListener`).
 pub(crate) struct EventSourceTransport {
     source: EventSource,
-    _listeners: Vec<EventListener>,
+    sink: Weak<dyn TransportEvents>,
+    _listeners: [EventListener; 3],
+    /// One listener per named event, at the index its events report (`None` once removed).
+    named: RefCell<Vec<(String, Option<EventListener>)>>,
 }
 
 impl EventSourceTransport {
@@ -41,54 +45,86 @@ impl EventSourceTransport {
         init.set_with_credentials(with_credentials);
         let source = EventSource::new_with_event_source_init_dict(url, &init)
             .map_err(|error| js_error_message(&error))?;
-
-        // One closure type for every listener keeps the wasm small.
-        let listen = |name: Cow<'static, str>, signal: Signal| {
-            let sink = sink.clone();
-            EventListener::new(&source, name, move |event| {
-                let Some(sink) = sink.upgrade() else { return };
-                match signal {
-                    Signal::Open => sink.opened(None),
-                    Signal::Error => {
-                        let source: Option<EventSource> =
-                            event.target().map(JsCast::unchecked_into);
-                        let state = source.map_or(ReadyState::Closed, |s| s.ready_state().into());
-                        sink.lost(if state == ReadyState::Connecting {
-                            Loss::Retrying {
-                                delay: None,
-                                response: None,
-                            }
-                        } else {
-                            Loss::Failed(FailReason::Refused)
-                        });
-                    }
-                    Signal::Message(kind) => {
-                        sink.message(kind, RawMessage::native(event.clone().unchecked_into()))
-                    }
-                }
-            })
-        };
-        let mut listeners = vec![
-            listen("open".into(), Signal::Open),
-            listen("error".into(), Signal::Error),
-            listen("message".into(), Signal::Message(EventKind::Message)),
+        let listeners = [
+            listen(&source, &sink, "open".into(), Signal::Open),
+            listen(&source, &sink, "error".into(), Signal::Error),
+            listen(
+                &source,
+                &sink,
+                "message".into(),
+                Signal::Message(EventKind::Message),
+            ),
         ];
-        for (index, name) in names.iter().enumerate() {
-            listeners.push(listen(
-                name.clone().into(),
-                Signal::Message(EventKind::Named(index)),
-            ));
-        }
-        Ok(EventSourceTransport {
+        let transport = EventSourceTransport {
             source,
+            sink,
             _listeners: listeners,
-        })
+            named: RefCell::new(Vec::new()),
+        };
+        for name in names {
+            transport.listen(name, true);
+        }
+        Ok(transport)
     }
+}
+
+/// One listener; every listener has the same closure type, which keeps the wasm small.
+fn listen(
+    source: &EventSource,
+    sink: &Weak<dyn TransportEvents>,
+    name: Cow<'static, str>,
+    signal: Signal,
+) -> EventListener {
+    let sink = sink.clone();
+    EventListener::new(source, name, move |event| {
+        let Some(sink) = sink.upgrade() else { return };
+        match signal {
+            Signal::Open => sink.opened(None),
+            Signal::Error => {
+                let source: Option<EventSource> = event.target().map(JsCast::unchecked_into);
+                let state = source.map_or(ReadyState::Closed, |s| s.ready_state().into());
+                sink.lost(if state == ReadyState::Connecting {
+                    Loss::Retrying {
+                        delay: None,
+                        response: None,
+                    }
+                } else {
+                    Loss::Failed(FailReason::Refused)
+                });
+            }
+            Signal::Message(kind) => {
+                sink.message(kind, RawMessage::native(event.clone().unchecked_into()))
+            }
+        }
+    })
 }
 
 impl Transport for EventSourceTransport {
     fn ready_state(&self) -> ReadyState {
         ReadyState::from(self.source.ready_state())
+    }
+
+    fn listen(&self, name: &str, on: bool) {
+        let mut named = self.named.borrow_mut();
+        let slot = named.iter().position(|(n, _)| n == name);
+        match (slot, on) {
+            (Some(index), true) if named[index].1.is_none() => {
+                let kind = Signal::Message(EventKind::Named(index));
+                named[index].1 = Some(listen(
+                    &self.source,
+                    &self.sink,
+                    name.to_owned().into(),
+                    kind,
+                ));
+            }
+            (None, true) => {
+                let kind = Signal::Message(EventKind::Named(named.len()));
+                let listener = listen(&self.source, &self.sink, name.to_owned().into(), kind);
+                named.push((name.to_owned(), Some(listener)));
+            }
+            (Some(index), false) => named[index].1 = None,
+            _ => {}
+        }
     }
 }
 

@@ -109,7 +109,9 @@ struct Inner {
     /// delivered: each event shares them.
     origin: Rc<str>,
     message_type: Rc<str>,
-    names: Vec<Rc<str>>,
+    /// The named events listened for; a removed one is left as `""`, which no event type is,
+    /// so the others keep their index.
+    names: RefCell<Vec<Rc<str>>>,
     last_id: RefCell<Rc<str>>,
     request: Rc<Request>,
     config: FetchConfig,
@@ -164,7 +166,7 @@ impl FetchTransport {
         let inner = Rc::new(Inner {
             origin: url.origin().into(),
             message_type: "message".into(),
-            names: names.iter().map(|name| Rc::from(name.as_str())).collect(),
+            names: RefCell::new(names.iter().map(|name| Rc::from(name.as_str())).collect()),
             last_id: RefCell::new(last_event_id.into()),
             url: url.href(),
             request,
@@ -190,6 +192,16 @@ impl FetchTransport {
 impl Transport for FetchTransport {
     fn ready_state(&self) -> ReadyState {
         self.inner.state.get()
+    }
+
+    fn listen(&self, name: &str, on: bool) {
+        let mut names = self.inner.names.borrow_mut();
+        let slot = names.iter().position(|n| **n == *name);
+        match (slot, on) {
+            (None, true) => names.push(name.into()),
+            (Some(index), false) => names[index] = "".into(),
+            _ => {}
+        }
     }
 }
 
@@ -537,14 +549,11 @@ impl Sink for Batch<'_> {
     fn event(&mut self, event: Event<'_>) {
         let inner = self.inner;
         let (kind, event_type) = if event.event_type == "message" {
-            (EventKind::Message, &inner.message_type)
+            (EventKind::Message, Rc::clone(&inner.message_type))
         } else {
-            match inner
-                .names
-                .iter()
-                .position(|name| **name == *event.event_type)
-            {
-                Some(index) => (EventKind::Named(index), &inner.names[index]),
+            let names = inner.names.borrow();
+            match names.iter().position(|name| **name == *event.event_type) {
+                Some(index) => (EventKind::Named(index), Rc::clone(&names[index])),
                 // Nobody listens: an EventSource would not deliver it either.
                 None => return,
             }
@@ -557,7 +566,7 @@ impl Sink for Batch<'_> {
             Rc::clone(&last_id)
         };
         let fields = Fields {
-            event_type: Rc::clone(event_type),
+            event_type,
             last_event_id,
             origin: Rc::clone(&inner.origin),
         };

@@ -1,10 +1,12 @@
 //! The transport seam: what carries the stream, and the few signals the connection logic needs
-//! from it. Two transports implement it: the browser's native `EventSource`
-//! ([`event_source`]), and `fetch` with our own parser ([`fetch`]), which can send any method,
-//! headers and a body. The connection logic never knows which one drives it.
+//! from it. Three transports implement it: the browser's native `EventSource`
+//! ([`event_source`]), `fetch` with our own parser ([`fetch`]), which can send any method,
+//! headers and a body, and a shared stream's hub ([`relay`]). The connection logic never knows
+//! which one drives it.
 
 mod event_source;
 mod fetch;
+mod relay;
 mod request;
 
 use std::time::Duration;
@@ -16,6 +18,9 @@ use crate::{FailReason, ReadyState};
 
 pub(crate) use event_source::EventSourceTransport;
 pub(crate) use fetch::{FetchConfig, FetchTransport};
+pub(crate) use relay::{
+    failure_record, HubSpec, RelayTransport, EVENT, FAILED, OPEN, RECONNECTING,
+};
 pub(crate) use request::{Part, Request};
 
 /// Which listener an event came through.
@@ -56,6 +61,10 @@ pub(crate) trait TransportEvents {
 /// the request, timers).
 pub(crate) trait Transport {
     fn ready_state(&self) -> ReadyState;
+
+    /// Listens (`on`) for events named `name` too, or no longer: the named events of a shared
+    /// stream's connection change with its members.
+    fn listen(&self, _name: &str, _on: bool) {}
 }
 
 /// Which transport carries a connection.

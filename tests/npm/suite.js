@@ -618,6 +618,53 @@ const cases = [
     iterator.free();
   }],
 
+  ["SSEService.subscribe: five subscribers with their own named events, decodings and completion rules share one request, each gets its own events", async (t) => {
+    // /sse/mixed: index i is an unnamed event, a tick or an alert for i % 3 = 0, 1, 2.
+    const run = t.run("subscribe-names");
+    const url = t.url("mixed", run, "interval=15");
+    const logs = [[], [], [], [], []];
+    const push = (k, tag) => (data) => logs[k].push(`${tag}${typeof data === "string" ? JSON.parse(data).index : data.index}`);
+    const done = (k) => () => logs[k].push("complete");
+    const subscriptions = [
+      t.subscribe(url, { json: false, onMessage: push(0, "m"), isFinal: (text) => text.includes('"index":9,'), onComplete: done(0) }),
+      t.subscribe(url, { events: { tick: push(1, "t") }, isFinal: (d) => d.index >= 10, onComplete: done(1) }),
+      t.subscribe(url, { events: { alert: push(2, "a") } }),
+      t.subscribe(url, { onMessage: push(3, "m"), events: { tick: push(3, "t") }, doneEvent: "alert", onComplete: done(3) }),
+      t.subscribe(url, { events: { tick: push(4, "t") }, isFinal: (d) => d.index >= 4, onComplete: done(4) }),
+    ];
+    await waitUntil("a11 and every completion", () =>
+      logs[2].includes("a11") && [0, 1, 3, 4].every((k) => logs[k].includes("complete")));
+    eq(logs[0], ["m0", "m3", "m6", "m9", "complete"], "unnamed, raw text, until index 9");
+    eq(logs[1], ["t1", "t4", "t7", "t10", "complete"], "ticks until index 10");
+    eq(logs[2].slice(0, 4), ["a2", "a5", "a8", "a11"], "alerts, no end");
+    eq(logs[3], ["m0", "t1", "complete"], "unnamed and ticks until the done event");
+    eq(logs[4], ["t1", "t4", "complete"], "ticks until index 4");
+    eq(subscriptions.map((s) => s.closeReason), ["completed", "completed", null, "completed", "completed"], "closeReason");
+    const stats = await t.stats(run);
+    eq([stats.requests, stats.disconnects], [1, 0], "one request, still open");
+    // A subscriber for a name nobody listened for joins the open stream: no new request.
+    const late = [];
+    t.subscribe(url, { events: { tick: (d) => late.push(d.index) } });
+    await waitUntil("two late ticks", () => late.length >= 2);
+    eq((await t.stats(run)).requests, 1, "no request for a new subscriber");
+  }],
+
+  ["SSEService.subscribe: inside onComplete and onError a subscription reads closed, as a private connection does", async (t) => {
+    const seen = [];
+    const state = (s) => `${s.readyState} ${s.closeReason} ${s.isClosing}`;
+    let completing;
+    completing = t.subscribe(t.url("endless", t.run("subscribe-state")), {
+      isFinal: (d) => d.index === 1,
+      onComplete: () => seen.push(`complete: ${state(completing)}`),
+    });
+    let failing;
+    failing = t.subscribe(t.url("status/500", t.run("subscribe-state-500")), {
+      onError: (error) => seen.push(`error ${error.kind}: ${state(failing)}`),
+    });
+    await waitUntil("both ends", () => seen.length === 2);
+    eq(seen.sort(), ["complete: 2 completed true", "error failed: 2 failed false"], "states inside the callbacks");
+  }],
+
   // The fetch transport: what EventSource cannot do.
 
   ["fetch: a POST sends its method, headers (an async function) and body; onOpen gets the Response", async (t) => {

@@ -41,11 +41,11 @@ async function until(what, check, timeoutMs = 10_000) {
 }
 
 /** Opens a tab on the stream of `run`; resolves once it has subscribed. */
-async function openTab(context, run, extra = "") {
+async function openTab(context, run, extra = "", pace = "&pace=100") {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
-  const stream = encodeURIComponent(`/sse/numbered?run=${run}&count=1000000&pace=100`);
+  const stream = encodeURIComponent(`/sse/numbered?run=${run}&count=1000000${pace}`);
   await page.goto(`${server}/tests/tabs/page/index.html?stream=${stream}${extra}`);
   await until("the tab to subscribe", () => page.evaluate(() => window.__tab?.ready === true));
   page.errors = errors;
@@ -115,6 +115,41 @@ test("three tabs share one request; closing the leader hands over without loss o
       return seen.disconnects === seen.requests;
     });
     assert.ok((await stats(run)).requests <= 3);
+  } finally {
+    await context.close();
+  }
+});
+
+test("replayLast in a new tab, a follower tab and the leader tab: the last message first, within milliseconds, then every one once", async () => {
+  const run = `tabs-replay-${Date.now()}`;
+  const context = await browser.newContext();
+  // Batches of 50 events, 300 ms apart: a replay comes long before the next batch.
+  const pace = "&pace=300";
+  try {
+    const leader = await openTab(context, run, "", pace);
+    const follower = await openTab(context, run, "", pace);
+    await until("events in both tabs", async () =>
+      (await tabState(leader)).ids.length > 50 && (await tabState(follower)).ids.length > 50);
+    const newcomer = await openTab(context, run, "&replay", pace);
+    const again = [leader, follower].map((tab) => tab.evaluate(() => window.__join(true)));
+    const [inLeader, inFollower] = await Promise.all(again);
+    const records = [
+      ["a new tab", newcomer, () => window.__tab],
+      ["the leader tab", leader, (i) => window.__tab.more[i], inLeader],
+      ["a follower tab", follower, (i) => window.__tab.more[i], inFollower],
+    ];
+    for (const [name, tab, pick, index] of records) {
+      await until(`${name}: events after the replay`, async () =>
+        (await tab.evaluate(pick, index)).ids.length > 60);
+      const { ids, joinedAt, firstAt, log } = await tab.evaluate(pick, index);
+      const leaderIds = (await tabState(leader)).ids;
+      assert.ok(leaderIds.includes(ids[0]), `${name}: its first message (${ids[0]}) is one the stream sent`);
+      assert.ok(firstAt - joinedAt < 100, `${name}: the last message came ${firstAt - joinedAt} ms after joining`);
+      assert.ok(ids[1] - ids[0] === 1 && ids[0] % 50 === 0, `${name}: the replayed one ends a batch, the next follows it (${ids.slice(0, 3)})`);
+      assertGapless(ids, name);
+      assert.deepEqual(log, ["open"], `${name}: opened once`);
+    }
+    assert.equal((await stats(run)).requests, 1, "one request for every tab and subscription");
   } finally {
     await context.close();
   }
