@@ -2,6 +2,20 @@
 // TypeError that names an unknown key or a value of the wrong type), then turned into the
 // compact settings array the wasm reads by position (src/js/settings.rs has the same positions).
 
+// Positions in the settings array, and the bits of its flags.
+const TRANSPORT = 0;
+const FLAGS = 1;
+const NAMES = 2;
+const DONE_EVENT = 3;
+const DONE_DATA = 4;
+const LAST_EVENT_ID = 10;
+const TAKES_EVENT = 14;
+const RELAY = 15;
+const WITH_CREDENTIALS = 1;
+const RAW = 2;
+const FLUSH_AT_END = 4;
+const HUB = 32;
+
 const TYPES = {
   withCredentials: "boolean",
   json: "boolean",
@@ -138,9 +152,9 @@ export function read(options, forStream = false) {
   check(options, forStream);
   const events = Object.values(options.events ?? {});
   const flags =
-    (options.withCredentials ? 1 : 0) |
-    (options.json === false ? 2 : 0) |
-    (options.flushAtEnd ? 4 : 0) |
+    (options.withCredentials ? WITH_CREDENTIALS : 0) |
+    (options.json === false ? RAW : 0) |
+    (options.flushAtEnd ? FLUSH_AT_END : 0) |
     (options.onMessage || forStream ? 8 : 0) |
     (options.isFinal ? 16 : 0);
   const settings = [
@@ -164,8 +178,11 @@ export function read(options, forStream = false) {
   return { settings, options };
 }
 
-/** SSEService.subscribe's two own options, checked and split off the connect options. */
-export function readSubscribe(options) {
+/**
+ * SSEService.subscribe's options: its two own ones split off, the rest read as connect()'s,
+ * refusing what cannot be shared; with `relay(key)`, which gives the settings their hub.
+ */
+export function readSubscribe(url, options) {
   options ??= {};
   if (!isObject(options)) fail(`options must be an object, got ${describe(options)}`);
   const { share, replayLast, ...rest } = options;
@@ -175,5 +192,50 @@ export function readSubscribe(options) {
   if (replayLast !== undefined && typeof replayLast !== "boolean") {
     fail(`replayLast must be a boolean, got ${describe(replayLast)}`);
   }
-  return { ...read(rest), tabs: share === "tabs", replayLast: replayLast ?? false };
+  const read_ = read(rest);
+  const refused =
+    (rest.method ?? "GET").toUpperCase() !== "GET"
+      ? `a ${rest.method} stream`
+      : rest.body != null
+        ? "a request body"
+        : rest.fetch
+          ? "a custom fetch function"
+          : typeof rest.headers === "function"
+            ? "a headers function"
+            : undefined;
+  if (refused) fail(`sharing is GET-only: ${refused} belongs to one caller (use connect)`);
+  const tabs = share === "tabs";
+  const { settings } = read_;
+  // Two subscriptions share when these match: the URL and every connection setting.
+  const connection = settings.filter((_, at) => ![FLAGS, NAMES, DONE_EVENT, DONE_DATA, TAKES_EVENT].includes(at));
+  connection.push(settings[FLAGS] & (WITH_CREDENTIALS | FLUSH_AT_END), headersKey(rest.headers));
+  const key = JSON.stringify([url, tabs, ...connection]);
+  return { ...read_, relay: (connect, control) => (settings[RELAY] = [key, tabs, replayLast ?? false, connect, control]) };
+}
+
+/** Header values as a canonical text (names lowercased, sorted). */
+function headersKey(headers) {
+  try {
+    return headers === undefined ? "" : [...new Headers(headers)];
+  } catch {
+    return String(headers);
+  }
+}
+
+/**
+ * The settings of a hub's connection, from a subscriber's: the same connection, raw data,
+ * `names`, no completion rule; resuming from `resumeFrom` (a new leader tab), which needs the
+ * fetch transport's Last-Event-ID unless EventSource was chosen.
+ */
+export function hubSettings(settings, names, resumeFrom) {
+  const hub = [...settings];
+  hub[FLAGS] = (settings[FLAGS] & (WITH_CREDENTIALS | FLUSH_AT_END)) | RAW | HUB;
+  hub[NAMES] = names;
+  hub[DONE_EVENT] = hub[DONE_DATA] = hub[RELAY] = undefined;
+  hub[TAKES_EVENT] = [];
+  if (resumeFrom !== undefined) {
+    hub[LAST_EVENT_ID] = resumeFrom;
+    if (hub[TRANSPORT] === 0) hub[TRANSPORT] = 2;
+  }
+  return hub;
 }

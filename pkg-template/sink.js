@@ -11,16 +11,21 @@ function call(f, ...args) {
   }
 }
 
-/** An `SSEError`: a real `Error` (with a stack) carrying kind, data and readyState. */
-function sseError(failed, message, data, status, body) {
+/**
+ * An `SSEError`: a real `Error` (with a stack) carrying kind, data and readyState; with the
+ * status and body of a refused response (failure codes 2 and 3, src/transport/relay.rs).
+ */
+function sseError(failed, message, data, [code, status, body] = []) {
   const error = new Error(message);
   error.name = "SSEError";
   error.kind = failed ? "failed" : "parse";
   if (data !== undefined) error.data = data;
   // Data arrives only while the connection is open; a failure ends it.
   error.readyState = failed ? 2 : 1;
-  if (status !== undefined) error.status = status;
-  if (body !== undefined) error.body = body;
+  if (code === 2 || code === 3) {
+    error.status = status;
+    error.body = body;
+  }
   return error;
 }
 
@@ -80,8 +85,8 @@ export class Sink {
     call(this.options.onReconnecting, info);
   }
 
-  error(failed, message, data, status, body) {
-    const error = sseError(failed, message, data, status, body);
+  error(failed, message, data, failure) {
+    const error = sseError(failed, message, data, failure);
     // The iterator throws it (and ends) before the stream's end would end the iterator.
     const thrown = this.queue && (failed || !this.options.onError);
     if (thrown) this.queue.fail(error);

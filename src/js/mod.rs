@@ -1,9 +1,10 @@
 //! The wasm side of the npm package (feature `js`). The package's classes (`SSEService`,
 //! `SSESubscription`, the `stream()` iterator) are written in JS (`pkg-template/`): they check
 //! the options, hold the objects' lifetimes (a live stream is kept alive as the browser keeps a
-//! live `EventSource`) and call the user's functions. This module only converts: it opens a
-//! connection (or joins a shared stream) from a compact settings array, hands out a numbered
-//! handle, and reports what happens to a JS *sink*.
+//! live `EventSource`) and call the user's functions; a shared stream's hub is `hub.js`. This
+//! module only converts: it opens a connection (a hub's, or a subscriber's whose transport is
+//! its hub) from a compact settings array, hands out a numbered handle, and reports what
+//! happens to a JS *sink*.
 
 mod settings;
 mod sink;
@@ -13,7 +14,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::connection::Connection;
 use crate::handles;
-use crate::share::{self, Share, ShareOptions};
 use crate::{CloseReason, SseError};
 use sink::{JsHandler, Sink};
 
@@ -23,35 +23,19 @@ use sink::{JsHandler, Sink};
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// Opens `url` with `settings` (see `settings.rs`), reporting to `sink`; returns its handle.
+/// Opens `url` with `settings` (see `settings.rs`), reporting to `sink`; returns its handle. A
+/// shared stream's subscriber (settings with a hub) is a connection whose transport is the hub.
 ///
 /// @throws {SyntaxError} if the URL is refused; {TypeError} if the settings contradict themselves.
 #[wasm_bindgen]
 pub fn open(url: &str, settings: &Array, sink: Sink) -> Result<u32, JsValue> {
-    let (options, targets) = settings::read(settings);
+    let (options, targets, hub) = settings::read(settings);
     let handler = Box::new(JsHandler::new(sink, targets));
-    let connection = Connection::open_with(url, options, handler).map_err(thrown)?;
-    Ok(handles::insert(connection))
-}
-
-/// Joins the shared stream of `url` and `settings` (`tabs`: shared between the tabs of this
-/// origin), reporting to `sink`; returns its handle.
-///
-/// @throws {SyntaxError} if the URL is refused; {TypeError} if the stream cannot be shared.
-#[wasm_bindgen]
-pub fn join(
-    url: &str,
-    settings: &Array,
-    tabs: bool,
-    replay_last: bool,
-    sink: Sink,
-) -> Result<u32, JsValue> {
-    let (options, targets) = settings::read(settings);
-    let handler = Box::new(JsHandler::new(sink, targets));
-    let scope = if tabs { Share::Tabs } else { Share::Page };
-    let share = ShareOptions::new().scope(scope).replay_last(replay_last);
-    let member = share::join(url, options, handler, share).map_err(thrown)?;
-    Ok(handles::insert(member))
+    let connection = match hub {
+        Some(hub) => Connection::open_shared(url, options, handler, hub),
+        None => Connection::open_with(url, options, handler),
+    };
+    Ok(handles::insert(connection.map_err(thrown)?))
 }
 
 /// Closes a connection or leaves a shared stream, as the client's choice. Idempotent.
@@ -59,6 +43,14 @@ pub fn join(
 pub fn close(handle: u32) {
     if let Some(stream) = handles::get(handle) {
         stream.disconnect();
+    }
+}
+
+/// Listens (`on`) for events named `name` too, or no longer (a hub's connection).
+#[wasm_bindgen]
+pub fn listen(handle: u32, name: &str, on: bool) {
+    if let Some(stream) = handles::get(handle) {
+        stream.listen(name, on);
     }
 }
 

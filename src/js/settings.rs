@@ -8,7 +8,7 @@ use std::time::Duration;
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::transport::Part;
+use crate::transport::{HubSpec, Part};
 use crate::{ReconnectMode, SseOptions, TransportKind};
 
 const TRANSPORT: u32 = 0;
@@ -26,6 +26,7 @@ const IDLE_TIMEOUT: u32 = 11;
 const RECONNECT: u32 = 12;
 const MAX_EVENT_SIZE: u32 = 13;
 const TAKES_EVENT: u32 = 14;
+const RELAY: u32 = 15;
 
 // The bits of FLAGS.
 const WITH_CREDENTIALS: u32 = 1;
@@ -33,6 +34,7 @@ const RAW: u32 = 2;
 const FLUSH_AT_END: u32 = 4;
 const ON_MESSAGE: u32 = 8;
 const IS_FINAL: u32 = 16;
+const HUB: u32 = 32;
 
 /// Which of the sink's targets the user listens to.
 pub(super) struct Targets {
@@ -44,10 +46,13 @@ pub(super) struct Targets {
     pub(super) takes_event: Vec<bool>,
     /// An `isFinal` predicate wants every decoded message.
     pub(super) is_final: bool,
+    /// A hub's connection: every event goes to the sink's `relay`, with its type and id.
+    pub(super) hub: bool,
 }
 
-/// The core's options and the targets, from `settings`.
-pub(super) fn read(settings: &Array) -> (SseOptions<JsValue>, Targets) {
+/// The core's options, the targets, and for a shared stream's subscriber its hub, from
+/// `settings`.
+pub(super) fn read(settings: &Array) -> (SseOptions<JsValue>, Targets, Option<HubSpec>) {
     let get = |at: u32| Some(settings.get(at)).filter(|v| !v.is_undefined());
     let string = |at: u32| get(at).and_then(|v| v.as_string());
     let number = |at: u32| get(at).and_then(|v| v.as_f64());
@@ -99,6 +104,19 @@ pub(super) fn read(settings: &Array) -> (SseOptions<JsValue>, Targets) {
             .map(|takes| takes.is_truthy())
             .collect(),
         is_final: flags & IS_FINAL != 0,
+        hub: flags & HUB != 0,
     };
-    (options, targets)
+    (options, targets, get(RELAY).map(|relay| hub(&relay.into())))
+}
+
+/// A subscriber's hub: `[key, tabs, replayLast, connect, control]`.
+fn hub(relay: &Array) -> HubSpec {
+    HubSpec {
+        key: relay.get(0).as_string().unwrap_or_default(),
+        tabs: relay.get(1).is_truthy(),
+        replay_last: relay.get(2).is_truthy(),
+        connect: relay.get(3).unchecked_into(),
+        control: relay.get(4).unchecked_into(),
+        _keep: None,
+    }
 }

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use super::settings::Targets;
 use crate::handler::{Handler, Target};
 use crate::reconnect::ReconnectInfo;
-use crate::transport::EventKind;
+use crate::transport::{failure_record, EventKind};
 use crate::{Message, SseError};
 
 #[wasm_bindgen]
@@ -23,6 +23,10 @@ extern "C" {
     /// the `MessageEvent` when that target declared it wants it (else `undefined`).
     #[wasm_bindgen(method)]
     fn message(this: &Sink, target: i32, data: &JsValue, event: &JsValue);
+
+    /// An event of a hub's connection: its type, data, last event id and origin.
+    #[wasm_bindgen(method)]
+    fn relay(this: &Sink, event_type: &str, data: &JsValue, last_event_id: &str, origin: &str);
 
     /// Whether `data` is the last message (`isFinal`; one that throws says no).
     #[wasm_bindgen(method, js_name = isFinal)]
@@ -42,16 +46,10 @@ extern "C" {
         status: Option<u16>,
     );
 
-    /// An error: `failed` (the stream is over) or a parse error (with the raw `data`).
+    /// An error: `failed` (the stream is over, why in `failure`: the `[code, status, text,
+    /// detail]` of a hub's `FAILED` record) or a parse error (with the raw `data`).
     #[wasm_bindgen(method)]
-    fn error(
-        this: &Sink,
-        failed: bool,
-        message: &str,
-        data: Option<String>,
-        status: Option<u16>,
-        body: Option<String>,
-    );
+    fn error(this: &Sink, failed: bool, message: &str, data: Option<String>, failure: Vec<JsValue>);
 }
 
 /// A connection's (or a subscriber's) handler that reports to a sink.
@@ -69,6 +67,7 @@ impl JsHandler {
 impl Handler<JsValue> for JsHandler {
     fn target(&self, kind: EventKind) -> Target {
         match kind {
+            _ if self.targets.hub => Target::OnMessage,
             EventKind::Message if self.targets.on_message => Target::OnMessage,
             EventKind::Named(index) if index < self.targets.events => Target::Event(index),
             _ => Target::Nowhere,
@@ -94,6 +93,10 @@ impl Handler<JsValue> for JsHandler {
             Target::Nowhere => return,
         };
         let (data, event) = message.into_raw();
+        if self.targets.hub {
+            let (event_type, id) = (event.event_type(), event.last_event_id());
+            return self.sink.relay(&event_type, &data, &id, &event.origin());
+        }
         let takes_event = self.targets.takes_event.get((index + 1) as usize);
         let event = if takes_event == Some(&true) {
             event.event().into()
@@ -120,19 +123,14 @@ impl Handler<JsValue> for JsHandler {
     }
 
     fn error(&mut self, error: SseError) {
-        let (failed, data, reason) = match &error {
-            SseError::Parse { data, .. } => (false, Some(data.clone()), None),
-            SseError::Failed(reason) => (true, None, Some(reason)),
-            // Returned by `open` and `join`, never reported.
+        let (data, failure) = match &error {
+            SseError::Parse { data, .. } => (Some(data.clone()), Vec::new()),
+            SseError::Failed(reason) => (None, failure_record(reason).to_vec()),
+            // Thrown by `open`, never reported.
             _ => return,
         };
-        self.sink.error(
-            failed,
-            &error.to_string(),
-            data,
-            reason.and_then(|r| r.status()),
-            reason.and_then(|r| r.body()).map(str::to_owned),
-        );
+        let failed = data.is_none();
+        self.sink.error(failed, &error.to_string(), data, failure);
     }
 
     fn disconnected(&mut self) {

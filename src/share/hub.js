@@ -10,9 +10,8 @@
 // it saw.
 //
 // Everything that happens is a record `[kind, a, b, c, d]`, the same from the connection, to
-// the members and between tabs (src/share/link.rs and src/transport/relay.rs use the same
-// numbers):
-const CONNECT = 0; // to a member: open the hub's connection; a: names, b: resume from, c: sink
+// the members and between tabs (src/transport/relay.rs, src/share/link.rs and
+// pkg-template/subscription.js use the same numbers):
 const OPEN = 1;
 const EVENT = 2; // a: type, b: data, c: last event id
 const RECONNECTING = 3; // a: attempt, b: last event id, c: delay, d: status
@@ -25,7 +24,7 @@ const LISTEN = 8; // a: names a follower's members listen for
 // To a new member only:
 const ID = 9; // a: the last event id so far
 
-// What the hub asks of a connection, through `control(handle, op, name)` (link.rs).
+// What the hub asks of its connection, through `control(handle, op, name)`.
 const CLOSE = 0;
 const ADD_NAME = 1;
 const REMOVE_NAME = 2;
@@ -35,16 +34,18 @@ const hubs = new Map();
 /**
  * Adds `member` (a function taking records) to the hub of `key`, opening it on first use;
  * returns the function that removes it. `names` are the named events it listens for; with
- * `replayLast` it gets the hub's last event first. Throws (a SyntaxError with the browser's
- * message) if the first member's connection cannot be opened.
+ * `replayLast` it gets the hub's last event first. `connect(names, resumeFrom, sink)` opens the
+ * hub's connection (the members of a hub share their settings, so any member's will do),
+ * returning its handle or why it could not; `control` closes it or changes its names. Throws (a
+ * SyntaxError with the browser's message) if the first member's connection cannot be opened.
  */
-export function hub_join(key, tabs, names, replayLast, member, control) {
+export function hub_join(key, tabs, names, replayLast, member, connect, control) {
   let hub = hubs.get(key);
   if (!hub) {
     hub = new Hub(key, tabs && tabsSupported(), control);
     hubs.set(key, hub);
   }
-  hub.add(member, names, replayLast);
+  hub.add(member, { names, connect }, replayLast);
   return () => hub.remove(member);
 }
 
@@ -56,7 +57,7 @@ class Hub {
   constructor(key, tabs, control) {
     this.key = key;
     this.control = control;
-    /** Each member, and the names it listens for. */
+    /** Each member, with the names it listens for and its `connect`. */
     this.members = new Map();
     /** How many members (and, leading, whether a follower tab) listen for each name. */
     this.names = new Map();
@@ -74,9 +75,9 @@ class Hub {
     this.port?.post([HELLO]);
   }
 
-  add(member, names, replayLast) {
-    this.members.set(member, names);
-    const added = names.filter((name) => this.count(name, 1) === 1);
+  add(member, joined, replayLast) {
+    this.members.set(member, joined);
+    const added = joined.names.filter((name) => this.count(name, 1) === 1);
     if (this.port && this.handle === undefined) {
       // Following: the leader listens for these names too.
       if (added.length) this.port.post([LISTEN, added]);
@@ -90,11 +91,11 @@ class Hub {
   }
 
   remove(member) {
-    const names = this.members.get(member);
-    if (!names) return;
+    const joined = this.members.get(member);
+    if (!joined) return;
     this.members.delete(member);
     this.waiting.delete(member);
-    for (const name of names) if (this.count(name, -1) === 0) this.listen(REMOVE_NAME, name);
+    for (const name of joined.names) if (this.count(name, -1) === 0) this.listen(REMOVE_NAME, name);
     if (this.members.size === 0) this.end();
   }
 
@@ -122,10 +123,10 @@ class Hub {
     });
   }
 
-  /** Opens this hub's connection through one of its members (they share the settings). */
+  /** Opens this hub's connection with one of its members' settings (they are the same). */
   connect(resumeFrom) {
-    const [member] = this.members.keys();
-    const handle = member(CONNECT, [...this.names.keys()], resumeFrom, (...record) => this.happened(record));
+    const [{ connect }] = this.members.values();
+    const handle = connect([...this.names.keys()], resumeFrom, (...record) => this.happened(record));
     if (typeof handle === "string") {
       if (this.port) return this.happened([FAILED, 0, 0, handle]);
       hubs.delete(this.key);

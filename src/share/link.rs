@@ -108,15 +108,17 @@ impl Settings {
     pub(crate) fn hub(self, tabs: bool, replay_last: bool) -> HubSpec {
         let scope = if tabs { Share::Tabs } else { Share::Page };
         let key = [self.url.as_str(), "\u{1f}", &self.fingerprint(scope)].concat();
-        let settings = Rc::new(self);
+        let connect: Closure<dyn Fn(JsValue, JsValue, JsValue) -> JsValue> =
+            Closure::new(move |names, resume_from: JsValue, sink: JsValue| {
+                self.connect(&names, resume_from.as_string(), sink.unchecked_into())
+            });
         HubSpec {
             key,
             tabs,
             replay_last,
-            connect: Rc::new(move |names, resume_from, sink| {
-                settings.connect(&names, resume_from.as_string(), sink.unchecked_into())
-            }),
+            connect: connect.as_ref().clone().unchecked_into(),
             control: CONTROL.with(|control| control.as_ref().clone().unchecked_into()),
+            _keep: Some(Rc::new(connect)),
         }
     }
 

@@ -25,32 +25,34 @@ extern "C" {
         names: Vec<String>,
         replay_last: bool,
         member: &Function,
+        connect: &Function,
         control: &Function,
     ) -> Result<Function, JsValue>;
 }
 
 // The record kinds of hub.js.
-pub(crate) const CONNECT: u32 = 0;
 pub(crate) const OPEN: u32 = 1;
 pub(crate) const EVENT: u32 = 2;
 pub(crate) const RECONNECTING: u32 = 3;
 pub(crate) const FAILED: u32 = 4;
 pub(crate) const ID: u32 = 9;
 
-/// A member's closure: takes a record, answers `CONNECT` (with the hub connection's handle).
-type MemberFn = Closure<dyn FnMut(u32, JsValue, JsValue, JsValue, JsValue) -> JsValue>;
+/// A member's closure: takes a record.
+type MemberFn = Closure<dyn FnMut(u32, JsValue, JsValue, JsValue, JsValue)>;
 
 /// Which hub to join, and how to open its connection when the hub asks this member to.
-#[derive(Clone)]
 pub(crate) struct HubSpec {
     pub(crate) key: String,
     pub(crate) tabs: bool,
     pub(crate) replay_last: bool,
     /// Opens the hub's connection: `(names, resume from, the hub's sink)` to its handle, or to
     /// the message of why it could not.
-    pub(crate) connect: Rc<dyn Fn(JsValue, JsValue, JsValue) -> JsValue>,
-    /// hub.js's way back to connections it holds (see `share/link.rs`).
+    pub(crate) connect: Function,
+    /// What the hub calls to close that connection or change its names:
+    /// `(handle, op, name)` with the ops of hub.js.
     pub(crate) control: Function,
+    /// What `connect` and `control` need alive (a Rust closure behind them), if anything.
+    pub(crate) _keep: Option<Rc<dyn std::any::Any>>,
 }
 
 pub(crate) struct RelayTransport {
@@ -68,15 +70,11 @@ impl RelayTransport {
     ) -> Result<Self, String> {
         let state = Rc::new(Cell::new(ReadyState::Connecting));
         let member: MemberFn = {
-            let (state, names, connect) = (state.clone(), names.to_vec(), spec.connect.clone());
-            Closure::new(move |kind, a: JsValue, b, c, d| {
-                if kind == CONNECT {
-                    return connect(a, b, c);
-                }
+            let (state, names) = (state.clone(), names.to_vec());
+            Closure::new(move |kind, a, b, c, d| {
                 if let Some(sink) = sink.upgrade() {
                     received(&*sink, &state, &names, kind, [a, b, c, d]);
                 }
-                JsValue::UNDEFINED
             })
         };
         let leave = hub_join(
@@ -85,6 +83,7 @@ impl RelayTransport {
             names.to_vec(),
             spec.replay_last,
             member.as_ref().unchecked_ref(),
+            &spec.connect,
             &spec.control,
         )
         .map_err(|error| crate::decode::js_error_message(&error))?;

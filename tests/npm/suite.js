@@ -788,6 +788,15 @@ const cases = [
     ok(message({ reconnect: "sometimes" }).includes("reconnect must be"), "bad reconnect");
     ok(message({ signal: {} }).includes("signal must be an AbortSignal"), "bad signal");
     eq(sse.readyState, 2, "nothing connected");
+    const refused = [
+      [{ method: "POST", body: "x" }, "a POST stream"],
+      [{ headers: () => ({}) }, "a headers function"],
+      [{ fetch: (...args) => fetch(...args) }, "a custom fetch function"],
+    ];
+    for (const [options, what] of refused) {
+      const error = thrown(() => t.subscribe(t.url("basic", t.run("bad")), options), what);
+      ok(error instanceof TypeError && error.message.includes(`sharing is GET-only: ${what}`), `subscribe threw ${error}`);
+    }
   }],
 ];
 
