@@ -4,7 +4,9 @@
 //! and an install step. To add a tool (e.g. an npm package), add a row.
 
 use std::fs;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::util::{self, output, run, version_in, which, Result};
 
@@ -85,12 +87,42 @@ pub fn run_setup() -> Result {
 impl Setup {
     fn apt_install(&mut self, packages: &[&str]) -> Result {
         if !self.apt_updated {
-            run(&mut apt_get(&["update"])?)?;
+            apt_update()?;
             self.apt_updated = true;
         }
-        let mut args = vec!["install", "-y"];
+        let lock_timeout = format!("DPkg::Lock::Timeout={}", APT_LOCK_WAIT.as_secs());
+        let mut args = vec!["-o", &lock_timeout, "install", "-y"];
         args.extend(packages);
         run(&mut apt_get(&args)?)
+    }
+}
+
+/// How long apt steps wait for another apt or dpkg (an unattended upgrade, a second xtask) to
+/// release its lock, instead of failing at once with "Could not get lock".
+const APT_LOCK_WAIT: Duration = Duration::from_secs(600);
+
+/// `apt-get update`, retried while another apt holds the package lists' lock: apt 2.6 applies
+/// `DPkg::Lock::Timeout` to the dpkg lock only (measured), not to this one.
+fn apt_update() -> Result {
+    let deadline = Instant::now() + APT_LOCK_WAIT;
+    loop {
+        let mut cmd = apt_get(&["update"])?;
+        println!("$ {}", util::show(&cmd));
+        let out = cmd
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| format!("cannot start `{}`: {e}", util::show(&cmd)))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        eprint!("{stderr}");
+        if out.status.success() {
+            return Ok(());
+        }
+        if !stderr.contains("Could not get lock") || Instant::now() > deadline {
+            return Err(format!("`{}` failed ({})", util::show(&cmd), out.status));
+        }
+        println!("another apt holds the lock; trying again in 5 s");
+        thread::sleep(Duration::from_secs(5));
     }
 }
 
