@@ -1,8 +1,9 @@
 //! The npm package's consumer tests (`tests/npm/`): build `pkg/`, pack it as a user would get
 //! it, install the tarball into `tests/npm/apps/` (whose apps share that `node_modules`), then
 //! `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc` under several tsconfigs, a
-//! Node consumer, and in one headless Chromium the behaviour suite and every consumer app
-//! (plain page, React + Vite, Vue + Vite, webpack; dev servers and builds).
+//! Node consumer, the behaviour suite in each browser asked for (Chromium, Firefox, WebKit), and
+//! in one headless Chromium every consumer app (plain page, React + Vite, Vue + Vite, webpack;
+//! dev servers and builds).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,18 +12,23 @@ use std::time::Instant;
 
 use crate::pkg;
 use crate::server;
+use crate::test::Browser;
 use crate::util::{self, Result};
+use crate::xvfb::{self, Display};
 
-/// `cargo xtask test-npm`: the SSE test server serving the repository root, then [`run`].
+/// `cargo xtask test-npm`: the SSE test server serving the repository root, then [`run`] in
+/// every browser.
 pub fn run_alone() -> Result {
     let server = server::start_with(&[&util::root()])?;
     println!("server at {} (log: {})", server.url, server.log.display());
-    run(&server.url)
+    let display = xvfb::start()?;
+    run(&server.url, &Browser::ALL, Some(&display))
 }
 
 /// Runs the tests against the SSE test server at `server_url`, which must serve the
-/// repository root (the pages live under `/tests/npm/`, the package under `/pkg/`).
-pub fn run(server_url: &str) -> Result {
+/// repository root (the pages live under `/tests/npm/`, the package under `/pkg/`), with the
+/// behaviour suite in each of `browsers` (WebKit draws on `display`).
+pub fn run(server_url: &str, browsers: &[Browser], display: Option<&Display>) -> Result {
     let root = util::root();
     let pkg_dir = pkg::build()?;
     pkg::check_ceiling(&pkg_dir)?;
@@ -44,12 +50,23 @@ pub fn run(server_url: &str) -> Result {
     )?;
 
     let started = Instant::now();
+    let names: Vec<&str> = browsers.iter().map(|b| b.name()).collect();
+    let suite_browsers = names.join(",");
     let mut node = Command::new("node");
     node.args(["--test", "--test-reporter", "spec"])
         .arg(root.join("tests/npm/run.mjs"))
         .env("SSE_SERVER_URL", server_url)
+        .env("SUITE_BROWSERS", &suite_browsers)
+        // geckodriver may sit in ~/.cargo/bin, off PATH.
+        .env("PATH", util::path_with_cargo_bin())
         .current_dir(&root);
-    println!("SSE_SERVER_URL={server_url}");
+    if let Some(firefox) = crate::setup::firefox_binary() {
+        node.env("FIREFOX_BINARY", firefox);
+    }
+    if let Some(display) = display {
+        node.env("DISPLAY", &display.name);
+    }
+    println!("SSE_SERVER_URL={server_url} SUITE_BROWSERS={suite_browsers}");
     let result = util::run(&mut node);
     println!(
         "npm consumer tests took {:.1} s",

@@ -42,6 +42,14 @@ const ITEMS: &[Item] = &[
         install: |setup| setup.apt_install(&["firefox-esr"]),
     },
     Item {
+        name: "webkit (WebKitWebDriver + MiniBrowser) + Xvfb",
+        check: check_webkit,
+        // Without recommends: 76 packages, not several hundred.
+        install: |setup| {
+            setup.apt_install_with(&["--no-install-recommends"], &["webkit2gtk-driver", "xvfb"])
+        },
+    },
+    Item {
         name: "npm tooling (tests/npm: wasm-opt, vite, webpack, react, vue, typescript, playwright-core)",
         check: check_npm_tooling,
         install: |_| {
@@ -86,12 +94,18 @@ pub fn run_setup() -> Result {
 
 impl Setup {
     fn apt_install(&mut self, packages: &[&str]) -> Result {
+        self.apt_install_with(&[], packages)
+    }
+
+    /// `apt-get install -y OPTIONS PACKAGES`, after one `apt-get update` per run.
+    fn apt_install_with(&mut self, options: &[&str], packages: &[&str]) -> Result {
         if !self.apt_updated {
             apt_update()?;
             self.apt_updated = true;
         }
         let lock_timeout = format!("DPkg::Lock::Timeout={}", APT_LOCK_WAIT.as_secs());
         let mut args = vec!["-o", &lock_timeout, "install", "-y"];
+        args.extend(options);
         args.extend(packages);
         run(&mut apt_get(&args)?)
     }
@@ -204,6 +218,17 @@ fn check_chromium() -> Result<Option<String>> {
 
 fn check_firefox() -> Result<Option<String>> {
     Ok(firefox_binary().map(|path| version_of(&path, "--version")))
+}
+
+/// WebKitWebDriver drives WebKitGTK's MiniBrowser, which has no headless mode: it needs Xvfb.
+/// Neither binary prints a version, so ask dpkg.
+fn check_webkit() -> Result<Option<String>> {
+    if which("WebKitWebDriver").is_none() || which("Xvfb").is_none() {
+        return Ok(None);
+    }
+    let version =
+        output(Command::new("dpkg-query").args(["-W", "-f=${Version}", "webkit2gtk-driver"]));
+    Ok(Some(version.unwrap_or_else(|| "version unknown".into())))
 }
 
 /// Debian's Firefox is `firefox-esr`; a plain `firefox` is fine too.
