@@ -4,8 +4,10 @@
 //   loads nothing of React;
 // - tsc --strict type-checks apps/types/ against the installed package under several tsconfigs;
 // - Node 20: apps/node/chat.test.mjs, the installed package imported with no set-up;
-// - in one headless Chromium: the behaviour suite (suite.js on suite-page/, over pkg/), then
-//   every consumer app (apps/: plain page, React + Vite, Vue + Vite, webpack; each bundled with
+// - the behaviour suite (suite.js on suite-page/, over pkg/) in each engine of $SUITE_BROWSERS
+//   (default chromium,firefox,webkit): Chromium through playwright-core, Firefox ESR and WebKitGTK
+//   through our WebDriver client (webdriver.mjs), which playwright-core cannot drive here;
+// - in one headless Chromium: every consumer app (apps/: plain page, React + Vite, Vue + Vite, webpack; each bundled with
 //   no configuration, in dev and in build) must stream the chat answer exactly once, over one
 //   request, with no console error. Builds are served by the SSE test server at
 //   $SSE_SERVER_URL (which serves the repository root, under its strict CSP).
@@ -19,11 +21,18 @@ import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { expectedAnswer } from "./apps/answer.mjs";
 import { viteBuild, viteDev, webpackBuild, webpackDev } from "./bundlers.mjs";
+import { launch } from "./webdriver.mjs";
 
 const run = promisify(execFile);
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const pkg = here("../../pkg/");
 const server = process.env.SSE_SERVER_URL?.replace(/\/$/, "");
+const suiteBrowsers = (process.env.SUITE_BROWSERS ?? "chromium,firefox,webkit").split(",");
+/**
+ * The suite page, without its CSP: the CORS case needs a request to another origin, which the
+ * server's `connect-src 'self'` would stop (see server/src/static_files.rs).
+ */
+const suitePage = () => `${server}/tests/npm/suite-page/index.html?csp=off`;
 
 /** What a user needs; npm always adds package.json and README.md. */
 const SHIPPED = [
@@ -96,6 +105,32 @@ function withoutTestContext({ NODE_TEST_CONTEXT, ...env }) {
   return env;
 }
 
+/** The suite's results as subtests of `t`; a skipped case shows its reason. */
+async function report(t, results) {
+  for (const result of results) {
+    if (result.skip) await t.test(result.name, { skip: result.skip });
+    else await t.test(result.name, () => assert.ok(result.ok, result.detail));
+  }
+}
+
+// Firefox and WebKit side by side: each suite spends most of its time waiting on the server.
+describe("behaviour suite over WebDriver", { concurrency: true }, () => {
+  for (const engine of ["firefox", "webkit"].filter((name) => suiteBrowsers.includes(name))) {
+    test(`in ${engine} (suite-page/, a <script type="module"> importing /pkg/index.js)`, async (t) => {
+      assert.ok(server, "set SSE_SERVER_URL to the test server (serving the repository root)");
+      const session = await launch(engine);
+      let results;
+      try {
+        await session.navigate(suitePage());
+        results = await session.waitFor("window.__results", SUITE_TIMEOUT_MS);
+      } finally {
+        await session.quit();
+      }
+      await report(t, results);
+    });
+  }
+});
+
 describe("in headless Chromium", { concurrency: false }, () => {
   let browser;
   let expected;
@@ -126,12 +161,11 @@ describe("in headless Chromium", { concurrency: false }, () => {
     return { page, problems, close: () => context.close() };
   }
 
-  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", async (t) => {
-    // The suite's CORS case needs a cross-origin request, which the server's CSP would stop.
-    const { page, problems, close } = await open({ bypassCSP: true });
+  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", { skip: !suiteBrowsers.includes("chromium") }, async (t) => {
+    const { page, problems, close } = await open();
     let results;
     try {
-      const response = await page.goto(`${server}/tests/npm/suite-page/index.html`);
+      const response = await page.goto(suitePage());
       assert.equal(response?.status(), 200);
       await page.waitForFunction(() => window.__results, null, { timeout: SUITE_TIMEOUT_MS });
       results = await page.evaluate(() => window.__results);
@@ -140,10 +174,7 @@ describe("in headless Chromium", { concurrency: false }, () => {
     } finally {
       await close();
     }
-    for (const result of results) {
-      if (result.skip) await t.test(result.name, { skip: result.skip });
-      else await t.test(result.name, () => assert.ok(result.ok, result.detail));
-    }
+    await report(t, results);
   });
 
   /**

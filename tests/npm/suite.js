@@ -128,8 +128,12 @@ function context(SSEService, base) {
     },
     cleanUp() {
       for (const sse of services) {
-        sse.disconnect();
-        sse.free();
+        try {
+          sse.disconnect();
+          sse.free();
+        } catch {
+          // Freed by the case (`[Symbol.dispose]`): gone already.
+        }
       }
       for (const subscription of subscriptions) {
         try {
@@ -533,7 +537,7 @@ const cases = [
     await completed(t, { run, sse }, "3");
   }],
 
-  ["SSEService.subscribe: one request for three subscribers, replayLast, unsubscribe() and [Symbol.dispose] leave idempotently, the last one closes it", async (t) => {
+  ["SSEService.subscribe: one request for three subscribers, replayLast, unsubscribe() and free() leave idempotently, the last one closes it", async (t) => {
     const run = t.run("subscribe");
     const url = t.url("endless", run);
     const seen = [[], [], []];
@@ -551,7 +555,8 @@ const cases = [
     first.unsubscribe();
     first.unsubscribe();
     eq([first.readyState, first.closeReason], [2, "disconnected"], "first after unsubscribe (twice)");
-    third[Symbol.dispose]();
+    // free() is what `[Symbol.dispose]` is, where the engine has it (the next case).
+    third.free();
     const [firstCount, thirdCount] = [seen[0].length, seen[2].length];
     const secondCount = seen[1].length;
     await sleep(200);
@@ -562,6 +567,27 @@ const cases = [
     second.unsubscribe();
     eq(second.readyState, 2, "second after unsubscribe");
     await t.waitForStats(run, "the client go away", (s) => s.disconnects === 1);
+  }],
+
+  ["[Symbol.dispose] is free(): it disconnects a service and leaves a shared stream (what `using` calls)", async (t) => {
+    // WebKit (Safari's engine) has no Symbol.dispose yet, nor `using`; the package then adds
+    // no such method, and free() does the same.
+    if (typeof Symbol.dispose !== "symbol") throw new Skip("this engine has no Symbol.dispose");
+    const [service, shared] = [t.run("dispose-service"), t.run("dispose-subscription")];
+    const seen = [];
+    const sse = t.service();
+    sse.connect(t.url("endless", service), { onMessage: (data) => seen.push(`service ${data.index}`) });
+    const subscription = t.subscribe(t.url("endless", shared), { onMessage: (data) => seen.push(`shared ${data.index}`) });
+    await waitUntil("a message on each", () => seen.includes("service 0") && seen.includes("shared 0"));
+    ok(Object.getPrototypeOf(sse)[Symbol.dispose] === Object.getPrototypeOf(sse).free, "SSEService: [Symbol.dispose] is free");
+    ok(Object.getPrototypeOf(subscription)[Symbol.dispose] === Object.getPrototypeOf(subscription).free, "SSESubscription: [Symbol.dispose] is free");
+    sse[Symbol.dispose]();
+    subscription[Symbol.dispose]();
+    const count = seen.length;
+    await t.waitForStats(service, "the service's client go", (s) => s.disconnects === 1);
+    await t.waitForStats(shared, "the shared stream's client go", (s) => s.disconnects === 1);
+    await sleep(200);
+    eq(seen.length, count, `no callback after [Symbol.dispose] (${JSON.stringify(seen)})`);
   }],
 
   // The fetch transport: what EventSource cannot do.
