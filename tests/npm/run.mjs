@@ -36,8 +36,8 @@ const suitePage = () => `${server}/tests/npm/suite-page/index.html?csp=off`;
 
 /** What a user needs; npm always adds package.json and README.md. */
 const SHIPPED = [
-  "README.md", "index.d.ts", "index.js", "package.json", "react.d.ts", "react.js",
-  "wasm_sse.js", "wasm_sse_bg.wasm.js",
+  "LICENSE-APACHE", "LICENSE-MIT", "README.md", "index.d.ts", "index.js", "package.json",
+  "react.d.ts", "react.js", "wasm_sse.js", "wasm_sse_bg.wasm.js",
 ];
 /** Debian's Chromium, kept quiet: the network here is closed. */
 const CHROMIUM = {

@@ -44,6 +44,9 @@ const TEMPLATE_FILES: [&str; 5] = [
     "README.md",
 ];
 
+/// Copied from the repository root: the licence texts the package's `license` names.
+const LICENSE_FILES: [&str; 2] = ["LICENSE-MIT", "LICENSE-APACHE"];
+
 /// The modules `import "wasm-sse"` loads, besides the snippets (the size budget's scope).
 const MAIN_ENTRY: [&str; 3] = ["index.js", "wasm_sse.js", "wasm_sse_bg.wasm.js"];
 
@@ -96,6 +99,9 @@ pub fn build() -> Result<PathBuf> {
     let template = root.join("pkg-template");
     for file in TEMPLATE_FILES {
         copy(&template.join(file), &out.join(file))?;
+    }
+    for file in LICENSE_FILES {
+        copy(&root.join(file), &out.join(file))?;
     }
     check_types_cover_glue(
         &read(&out.join("wasm_sse.d.ts"))?,
