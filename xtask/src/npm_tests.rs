@@ -1,5 +1,5 @@
 //! The npm package's consumer tests (`tests/npm/`): build `pkg/`, pack it as a user would get
-//! it, install the tarball into `tests/npm/apps/` (whose apps share that `node_modules`), then
+//! it, lint the tarball (publint, attw), install it into `tests/npm/apps/` (whose apps share that `node_modules`), then
 //! `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc` under several tsconfigs, a
 //! Node consumer, the behaviour suite in each browser asked for (Chromium, Firefox, WebKit), and
 //! in one headless Chromium every consumer app (plain page, React + Vite, Vue + Vite, webpack;
@@ -33,6 +33,7 @@ pub fn run(server_url: &str, browsers: &[Browser], display: Option<&Display>) ->
     let pkg_dir = pkg::build()?;
     pkg::check_ceiling(&pkg_dir)?;
     let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
+    lint(&tarball)?;
 
     let apps = root.join("tests/npm/apps");
     // Start clean, so the apps get exactly this tarball (and no bundler cache of an older one)
@@ -73,6 +74,23 @@ pub fn run(server_url: &str, browsers: &[Browser], display: Option<&Display>) ->
         started.elapsed().as_secs_f64()
     );
     result
+}
+
+/// What a registry's users would trip on, in the tarball as published: publint (package.json
+/// against the files; warnings fail too) and Are the Types Wrong (the types each resolution
+/// sees). The package is ESM only, as its top-level `await` needs: attw's `esm-only` profile
+/// leaves out `require` from CommonJS, which cannot load it.
+fn lint(tarball: &Path) -> Result {
+    util::run(
+        Command::new(pkg::npm_bin("publint")?)
+            .args(["run", "--strict"])
+            .arg(tarball),
+    )?;
+    util::run(
+        Command::new(pkg::npm_bin("attw")?)
+            .args(["--profile", "esm-only", "--no-emoji", "--no-color"])
+            .arg(tarball),
+    )
 }
 
 /// `npm pack` of `pkg_dir` into `out_dir` (emptied first); returns the tarball's path.

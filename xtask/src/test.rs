@@ -151,6 +151,12 @@ pub fn run_test(args: &[String]) -> Result<bool> {
             cargo("clippy -p wasm-sse --all-targets --features ssr -- -D warnings")?;
             cargo("test -p wasm-sse --features ssr --test leptos_ssr")
         })?;
+        // The crate as crates.io would get it: only what `include` lists, and it must build.
+        // `--allow-dirty`: this checks what is packed from the tree as it is; publishing a
+        // committed tree is the release's concern.
+        pipeline.step("crate: cargo publish --dry-run", || {
+            cargo("publish --dry-run -p wasm-sse --allow-dirty")
+        })?;
         // The guard lives until the end of this closure, then stops the server.
         let server = pipeline.step("start the SSE test server", || {
             let server = server::start()?;
@@ -199,7 +205,7 @@ pub fn run_test(args: &[String]) -> Result<bool> {
             }
         }
         pipeline.step(
-            "npm package (consumer apps: vite, webpack, plain page, node, tsc)",
+            "npm package (publint, attw, consumer apps: vite, webpack, plain page, node, tsc; behaviour suite)",
             || {
                 let server = server::start_with(&[&util::root()])?;
                 npm_tests::run(&server.url, &options.browsers, display.as_ref())
