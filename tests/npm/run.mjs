@@ -123,6 +123,12 @@ describe("behaviour suite over WebDriver", { concurrency: true }, () => {
       try {
         await session.navigate(suitePage());
         results = await session.waitFor("window.__results", SUITE_TIMEOUT_MS);
+      } catch (error) {
+        // WebDriver reports no page errors: importing the package again shows why it failed.
+        const why = await session
+          .execute('return import("/pkg/index.js").then(() => "it imports", (e) => String(e));')
+          .catch((e) => e.message);
+        throw new Error(`no results (${error.message}); importing /pkg/index.js: ${why}`);
       } finally {
         await session.quit();
       }
