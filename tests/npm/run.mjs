@@ -7,9 +7,9 @@
 // - the behaviour suite (suite.js on suite-page/, over pkg/) in each engine of $SUITE_BROWSERS
 //   (default chromium,firefox,webkit): Chromium through playwright-core, Firefox ESR and WebKitGTK
 //   through our WebDriver client (webdriver.mjs), which playwright-core cannot drive here;
-// - in one headless Chromium: every consumer app (apps/: plain page, React + Vite, Vue + Vite, webpack; each bundled with
-//   no configuration, in dev and in build) must stream the chat answer exactly once, over one
-//   request, with no console error. Builds are served by the SSE test server at
+// - in one headless Chromium: every consumer app (apps/: plain page, React + Vite, Vue + Vite,
+//   webpack; each bundled with no configuration, in dev and in build) must stream the chat
+//   answer exactly once, over one request, with no console error. Builds are served by the SSE test server at
 //   $SSE_SERVER_URL (which serves the repository root, under its strict CSP).
 
 import { after, before, describe, test } from "node:test";

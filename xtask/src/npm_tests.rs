@@ -1,9 +1,9 @@
 //! The npm package's consumer tests (`tests/npm/`): build `pkg/`, pack it as a user would get
-//! it, lint the tarball (publint, attw), install it into `tests/npm/apps/` (whose apps share that `node_modules`), then
-//! `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc` under several tsconfigs, a
-//! Node consumer, the behaviour suite in each browser asked for (Chromium, Firefox, WebKit), and
-//! in one headless Chromium every consumer app (plain page, React + Vite, Vue + Vite, webpack;
-//! dev servers and builds).
+//! it, lint the tarball (publint, attw), install it into `tests/npm/apps/` (whose apps share
+//! that `node_modules`), then `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc`
+//! under several tsconfigs, a Node consumer, the behaviour suite in each browser asked for
+//! (Chromium, Firefox, WebKit), and in one headless Chromium every consumer app (plain page,
+//! React + Vite, Vue + Vite, webpack; dev servers and builds).
 
 use std::fs;
 use std::path::{Path, PathBuf};
