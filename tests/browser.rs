@@ -211,6 +211,17 @@ async fn a_dropped_stream_resumes_from_last_event_id_without_loss_or_repeats() {
     );
 }
 
+/// The browser's own EventSource resumes with any id: its UTF-8 bytes, in every engine
+/// (WebKit included, whose fetch cannot send them: tests/fetch.rs).
+#[wasm_bindgen_test]
+async fn non_ascii_ids_resume_exactly() {
+    let (run, log, sse) = connect_and_wait("ids", "", recorded, "complete").await;
+    assert_eq!(texts(&log), ["Hello", ",", " world"], "{:?}", log.entries());
+    assert_eq!(sse.last_event_id(), "第3条");
+    let stats = stats(&run).await;
+    assert_eq!(stats.last_event_id_hex, ["", "e7acac32e69da1"]);
+}
+
 #[wasm_bindgen_test]
 async fn a_recreated_connection_resumes_through_the_query_parameter() {
     let (run, log) = (run_id("resume-query"), Log::default());

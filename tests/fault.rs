@@ -1,8 +1,9 @@
-//! Fault injection in a real browser (Chromium and Firefox): 10 000 numbered events through the
-//! fault-injection proxy (`wasm-sse-server proxy`, see server/src/proxy.rs), which cuts
-//! connections at random byte offsets (inside headers, events and UTF-8 characters), stalls them
-//! and refuses short bursts. Through both transports every event must arrive exactly once and in
-//! order, followed by exactly one completion and no error.
+//! Fault injection in a real browser (Chromium, Firefox and WebKit): 10 000 numbered events
+//! through the fault-injection proxy (`wasm-sse-server proxy`, see server/src/proxy.rs), which
+//! cuts connections at random byte offsets (inside headers, events and UTF-8 characters), stalls
+//! them and refuses short bursts. Through both transports every event must arrive exactly once
+//! and in order, followed by exactly one completion and no error; in WebKit, the browser's own
+//! `EventSource` also delivers the leftovers of cut events ([`without_webkit_leftovers`]).
 //!
 //! `cargo xtask test` starts the proxy and sets `SSE_PROXY_URL` and `FAULT_SEED_USED` at compile
 //! time; a failure is replayed with `FAULT_SEED=<seed> cargo xtask test`.
@@ -62,6 +63,8 @@ struct Seen {
     reconnections: Cell<u32>,
     /// The re-creations among them (a new `EventSource` after the browser gave up).
     recreations: Cell<u32>,
+    /// How many events had arrived at each reconnection by the browser's own `EventSource`.
+    native_reconnections_at: RefCell<Vec<usize>>,
 }
 
 /// Streams `COUNT` numbered events through the proxy with `transport` (and `extra` options)
@@ -112,6 +115,9 @@ async fn one_run(
             s4.reconnections.set(s4.reconnections.get() + 1);
             if transport == TransportKind::EventSource && info.delay.is_some() {
                 s4.recreations.set(s4.recreations.get() + 1);
+            } else if transport == TransportKind::EventSource {
+                let arrived = s4.data.borrow().len();
+                s4.native_reconnections_at.borrow_mut().push(arrived);
             }
         });
     let url = format!("{proxy}/sse/numbered?run={run}&count={COUNT}");
@@ -132,10 +138,16 @@ async fn one_run(
     let took = js_sys::Date::now() - started;
 
     let stats = stats(&run).await;
+    let data = if in_webkit() && transport == TransportKind::EventSource {
+        without_webkit_leftovers(&seen.data.borrow(), &seen.native_reconnections_at.borrow())
+    } else {
+        seen.data.borrow().clone()
+    };
     console_log!(
-        "{name}: {} events in {took:.0} ms; {} requests reached the server, {} reconnections \
-         ({} re-creations); seed {seed}",
-        seen.data.borrow().len(),
+        "{name}: {} events in {took:.0} ms ({} leftovers of cut events removed); {} requests \
+         reached the server, {} reconnections ({} re-creations); seed {seed}",
+        data.len(),
+        seen.data.borrow().len() - data.len(),
         stats.requests,
         seen.reconnections.get(),
         seen.recreations.get(),
@@ -150,7 +162,6 @@ async fn one_run(
         1,
         "exactly one completion ({replay})"
     );
-    let data = seen.data.borrow();
     for (index, data) in data.iter().enumerate() {
         let expected = format!("{} 世界", index + 1);
         assert_eq!(*data, expected, "event {} ({replay})", index + 1);
@@ -158,6 +169,64 @@ async fn one_run(
     assert_eq!(data.len(), COUNT, "every event ({replay})");
     assert_eq!(sse.last_event_id(), COUNT.to_string(), "{replay}");
     stats.requests
+}
+
+/// `data` without the events WebKit's `EventSource` makes of a cut one. WebKit keeps its parser's
+/// state (the unfinished line, data and id) when a connection fails, and the next response
+/// completes it: WebCore's `EventSource::didFail` does not clear what `didFinishLoading` clears
+/// ("FIXME: Why don't we need to clear data members here as in didFinishLoading?"), where the
+/// standard, Chromium and Firefox drop an unfinished event with its connection. So the first event
+/// after such a reconnection (`reconnected_at`: how many events had arrived) may be one the
+/// server never sent: the cut event's data line glued to the new response's first line, `retry:
+/// 10` (a cut inside the data line), or the cut event itself (a cut right after its data line),
+/// which the server then sends again, since the browser resumes from the event before it.
+/// Measured in WebKitGTK 2.50: only a cut inside an HTTP chunk does it, as the proxy's do (a
+/// response that stops between chunks, like the `resume` scenario's, is cleared). Removes
+/// exactly those events.
+fn without_webkit_leftovers(data: &[String], reconnected_at: &[usize]) -> Vec<String> {
+    let mut leftovers: Vec<usize> = reconnected_at
+        .iter()
+        .copied()
+        .filter(|&at| {
+            data.get(at).is_some_and(|first| {
+                first.ends_with("retry: 10") || data.get(at + 1) == Some(first)
+            })
+        })
+        .collect();
+    leftovers.dedup();
+    data.iter()
+        .enumerate()
+        .filter(|(index, _)| !leftovers.contains(index))
+        .map(|(_, data)| data.clone())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn webkit_leftovers_are_only_those_right_after_a_reconnection() {
+    let data = strings(&[
+        "1 世界",
+        "2 世",
+        "3 世界retry: 10",
+        "3 世界",
+        "4 世界",
+        "4 世界",
+        "5 世界",
+        "5 世界",
+        "6 世界retry: 10",
+    ]);
+    // After 2 events (twice: a refused retry), a glued data line; after 4, a repeat; after 7,
+    // neither: the repeat before it and the glued line after it are not right after one.
+    let kept = without_webkit_leftovers(&data, &[2, 2, 4, 7]);
+    let expected = [
+        "1 世界",
+        "2 世",
+        "3 世界",
+        "4 世界",
+        "5 世界",
+        "5 世界",
+        "6 世界retry: 10",
+    ];
+    assert_eq!(kept, strings(&expected));
 }
 
 #[wasm_bindgen_test]

@@ -417,10 +417,26 @@ async fn the_servers_retry_field_sets_the_delay() {
 #[wasm_bindgen_test]
 async fn non_latin1_ids_resume_as_utf8_bytes() {
     let (run, log, sse) = connect_and_wait("ids", "", fetched, "complete").await;
-    assert_eq!(log.count("message"), 3, "{:?}", log.entries());
-    assert!(log.contains("reconnecting 1 第2条 100ms") || log.count("reconnecting") == 1);
     assert_eq!(sse.last_event_id(), "第3条");
     let stats = stats(&run).await;
+    if in_webkit() {
+        // WebKit sends a header value's characters UTF-8-encoded, where the Fetch standard sends
+        // each (all are below 0x100 here) as one byte: the id's UTF-8 bytes arrive encoded a
+        // second time. The server knows no such id and starts over: messages 0 and 1 come
+        // twice. Only an ASCII id resumes on WebKit's fetch (its EventSource sends any id
+        // right: tests/browser.rs).
+        assert_eq!(stats.last_event_id_hex[1], "c3a7c2acc2ac32c3a6c29dc2a1");
+        assert_eq!(log.count("reconnecting"), 1, "{:?}", log.entries());
+        assert_eq!(
+            texts(&log),
+            ["Hello", ",", "Hello", ",", " world"],
+            "{:?}",
+            log.entries()
+        );
+        return;
+    }
+    assert_eq!(log.count("message"), 3, "{:?}", log.entries());
+    assert!(log.contains("reconnecting 1 第2条 100ms") || log.count("reconnecting") == 1);
     assert_eq!(stats.last_event_ids, ["", "第2条"]);
     assert_eq!(stats.last_event_id_hex[1], "e7acac32e69da1");
 }

@@ -154,6 +154,16 @@ fn static_responses_carry_the_security_headers() {
             "{path}"
         );
     }
+    // `?csp=off` drops the policy only (for the npm suite's cross-origin case under WebDriver).
+    for path in ["/?csp=off", "/?x=1&csp=off"] {
+        let (status, headers, _) = server.get(path);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(header(&headers, "content-security-policy"), None, "{path}");
+        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+        assert_eq!(header(&headers, "referrer-policy"), Some("no-referrer"));
+    }
+    let (_, headers, _) = server.get("/?csp=offline");
+    assert_eq!(header(&headers, "content-security-policy"), Some(CSP));
     // The policy is for documents; event streams do not need it.
     let (status, headers, _) = server.get("/api/chat?q=hi&delay=0");
     assert_eq!(status, 200);

@@ -73,6 +73,18 @@ extern "C" {
     fn text(this: &FetchResponse) -> js_sys::Promise;
 }
 
+/// Whether the tests run in WebKit (Safari's engine; here WebKitGTK's MiniBrowser), whose user
+/// agent names AppleWebKit and Safari but neither Chrome nor Firefox. Tests where WebKit behaves
+/// differently pin what it does, and say why.
+pub fn in_webkit() -> bool {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let agent = js_sys::Reflect::get(&navigator, &"userAgent".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default();
+    agent.contains("AppleWebKit") && !agent.contains("Chrome") && !agent.contains("Firefox")
+}
+
 /// A run id unique to this test and this execution.
 pub fn run_id(test: &str) -> String {
     format!("{test}-{}", (js_sys::Math::random() * 1e12) as u64)

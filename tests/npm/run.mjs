@@ -4,12 +4,14 @@
 //   loads nothing of React;
 // - tsc --strict type-checks apps/types/ against the installed package under several tsconfigs;
 // - Node 20: apps/node/chat.test.mjs, the installed package imported with no set-up;
-// - in one headless Chromium (with `gc()` exposed): the behaviour suite (suite.js on
-//   suite-page/, over pkg/), the liveness cases under forced collections (liveness.js on
-//   liveness-page/, in a window and a worker), then
-//   every consumer app (apps/: plain page, React + Vite, Vue + Vite, webpack; each bundled with
-//   no configuration, in dev and in build) must stream the chat answer exactly once, over one
-//   request, with no console error. Builds are served by the SSE test server at
+// - the behaviour suite (suite.js on suite-page/, over pkg/) in each engine of $SUITE_BROWSERS
+//   (default chromium,firefox,webkit): Chromium through playwright-core, Firefox ESR and WebKitGTK
+//   through our WebDriver client (webdriver.mjs), which playwright-core cannot drive here;
+// - in one headless Chromium (with `gc()` exposed): the liveness cases under forced collections
+//   (liveness.js on liveness-page/, in a window and a worker), then every consumer app (apps/:
+//   plain page, React + Vite, Vue + Vite, webpack; each bundled with no configuration, in dev and
+//   in build) must stream the chat answer exactly once, over one request, with no console error.
+//   Builds are served by the SSE test server at
 //   $SSE_SERVER_URL (which serves the repository root, under its strict CSP).
 
 import { after, before, describe, test } from "node:test";
@@ -21,16 +23,24 @@ import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { expectedAnswer } from "./apps/answer.mjs";
 import { viteBuild, viteDev, webpackBuild, webpackDev } from "./bundlers.mjs";
+import { launch } from "./webdriver.mjs";
 
 const run = promisify(execFile);
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const pkg = here("../../pkg/");
 const server = process.env.SSE_SERVER_URL?.replace(/\/$/, "");
+const suiteBrowsers = (process.env.SUITE_BROWSERS ?? "chromium,firefox,webkit").split(",");
+/**
+ * The suite page, without its CSP: the CORS case needs a request to another origin, which the
+ * server's `connect-src 'self'` would stop (see server/src/static_files.rs).
+ */
+const suitePage = () => `${server}/tests/npm/suite-page/index.html?csp=off`;
 
 /** What a user needs; npm always adds package.json and README.md. */
 const SHIPPED = [
-  "README.md", "index.d.ts", "index.js", "live.js", "options.js", "package.json", "react.d.ts",
-  "react.js", "service.js", "sink.js", "subscription.js", "wasm_sse.js", "wasm_sse_bg.wasm.js",
+  "LICENSE-APACHE", "LICENSE-MIT", "README.md", "index.d.ts", "index.js", "live.js", "options.js",
+  "package.json", "react.d.ts", "react.js", "service.js", "sink.js", "subscription.js",
+  "wasm_sse.js", "wasm_sse_bg.wasm.js",
 ];
 /** Debian's Chromium, kept quiet (the network here is closed), with `gc()` for the liveness cases. */
 const CHROMIUM = {
@@ -99,6 +109,38 @@ function withoutTestContext({ NODE_TEST_CONTEXT, ...env }) {
   return env;
 }
 
+/** The suite's results as subtests of `t`; a skipped case shows its reason. */
+async function report(t, results) {
+  for (const result of results) {
+    if (result.skip) await t.test(result.name, { skip: result.skip });
+    else await t.test(result.name, () => assert.ok(result.ok, result.detail));
+  }
+}
+
+// Firefox and WebKit side by side: each suite spends most of its time waiting on the server.
+describe("behaviour suite over WebDriver", { concurrency: true }, () => {
+  for (const engine of ["firefox", "webkit"].filter((name) => suiteBrowsers.includes(name))) {
+    test(`in ${engine} (suite-page/, a <script type="module"> importing /pkg/index.js)`, async (t) => {
+      assert.ok(server, "set SSE_SERVER_URL to the test server (serving the repository root)");
+      const session = await launch(engine);
+      let results;
+      try {
+        await session.navigate(suitePage());
+        results = await session.waitFor("window.__results", SUITE_TIMEOUT_MS);
+      } catch (error) {
+        // WebDriver reports no page errors: importing the package again shows why it failed.
+        const why = await session
+          .execute('return import("/pkg/index.js").then(() => "it imports", (e) => String(e));')
+          .catch((e) => e.message);
+        throw new Error(`no results (${error.message}); importing /pkg/index.js: ${why}`);
+      } finally {
+        await session.quit();
+      }
+      await report(t, results);
+    });
+  }
+});
+
 describe("in headless Chromium", { concurrency: false }, () => {
   let browser;
   let expected;
@@ -128,14 +170,14 @@ describe("in headless Chromium", { concurrency: false }, () => {
   }
 
   /**
-   * Opens a page that publishes `window.__results` (`[{ name, ok, detail, skip }]`); each is a
-   * subtest. With `quiet`, the library must not have logged anything (no callback threw).
+   * Opens `url`, a page that publishes `window.__results` (`[{ name, ok, detail, skip }]`); each
+   * is a subtest. With `quiet`, the library must not have logged anything (no callback threw).
    */
-  async function pageResults(t, path, { quiet = false, ...options } = {}) {
-    const { page, problems, close } = await open(options);
+  async function pageResults(t, url, { quiet = false } = {}) {
+    const { page, problems, close } = await open();
     let results;
     try {
-      const response = await page.goto(`${server}${path}`);
+      const response = await page.goto(url);
       assert.equal(response?.status(), 200);
       await page.waitForFunction(() => window.__results, null, { timeout: SUITE_TIMEOUT_MS });
       results = await page.evaluate(() => window.__results);
@@ -144,22 +186,18 @@ describe("in headless Chromium", { concurrency: false }, () => {
     } finally {
       await close();
     }
-    for (const result of results) {
-      if (result.skip) await t.test(result.name, { skip: result.skip });
-      else await t.test(result.name, () => assert.ok(result.ok, result.detail));
-    }
+    await report(t, results);
     if (quiet) {
       await t.test("nothing logged by wasm-sse", () =>
         assert.deepEqual(problems.filter((p) => p.includes("wasm-sse")), []));
     }
   }
 
-  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", (t) =>
-    // The suite's CORS case needs a cross-origin request, which the server's CSP would stop.
-    pageResults(t, "/tests/npm/suite-page/index.html", { bypassCSP: true }));
+  test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", { skip: !suiteBrowsers.includes("chromium") }, (t) =>
+    pageResults(t, suitePage()));
 
   test("liveness: unreferenced streams under forced GC (liveness-page/, window and worker)", (t) =>
-    pageResults(t, "/tests/npm/liveness-page/index.html", { quiet: true }));
+    pageResults(t, `${server}/tests/npm/liveness-page/index.html`, { quiet: true }));
 
   /**
    * Opens the app at `url` (with the server and a fresh run id in the query), waits for its

@@ -11,6 +11,7 @@ mod server;
 mod setup;
 mod test;
 mod util;
+mod xvfb;
 
 use std::env;
 use std::process::ExitCode;
@@ -31,9 +32,10 @@ commands:
   pkg      build the npm package into pkg/ (wasm-bindgen, wasm-opt, package.json from pkg-template/)
   setup    install the wasm target, wasm-bindgen-cli, browsers and drivers (skips what is there)
   test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
-           [--browser chromium|firefox] [--skip-setup]
+           in Chromium, Firefox and WebKit [--browser chromium|firefox|webkit] [--skip-setup]
   test-npm only the npm package's consumer tests (the `npm package` step of `test`): pkg,
-           its size ceiling, npm pack, the apps of tests/npm/apps installed from the tarball, node --test";
+           its size ceiling, npm pack, the apps of tests/npm/apps installed from the tarball, node --test
+           (the behaviour suite in Chromium, Firefox and WebKit)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();

@@ -1,8 +1,9 @@
 //! The npm package's consumer tests (`tests/npm/`): build `pkg/`, pack it as a user would get
-//! it, install the tarball into `tests/npm/apps/` (whose apps share that `node_modules`), then
-//! `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc` under several tsconfigs, a
-//! Node consumer, and in one headless Chromium the behaviour suite and every consumer app
-//! (plain page, React + Vite, Vue + Vite, webpack; dev servers and builds).
+//! it, lint the tarball (publint, attw), install it into `tests/npm/apps/` (whose apps share
+//! that `node_modules`), then `node --test tests/npm/run.mjs`: the `npm pack` file list, `tsc`
+//! under several tsconfigs, a Node consumer, the behaviour suite in each browser asked for
+//! (Chromium, Firefox, WebKit), and in one headless Chromium every consumer app (plain page,
+//! React + Vite, Vue + Vite, webpack; dev servers and builds).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,22 +12,28 @@ use std::time::Instant;
 
 use crate::pkg;
 use crate::server;
+use crate::test::Browser;
 use crate::util::{self, Result};
+use crate::xvfb::{self, Display};
 
-/// `cargo xtask test-npm`: the SSE test server serving the repository root, then [`run`].
+/// `cargo xtask test-npm`: the SSE test server serving the repository root, then [`run`] in
+/// every browser.
 pub fn run_alone() -> Result {
     let server = server::start_with(&[&util::root()])?;
     println!("server at {} (log: {})", server.url, server.log.display());
-    run(&server.url)
+    let display = xvfb::start()?;
+    run(&server.url, &Browser::ALL, Some(&display))
 }
 
 /// Runs the tests against the SSE test server at `server_url`, which must serve the
-/// repository root (the pages live under `/tests/npm/`, the package under `/pkg/`).
-pub fn run(server_url: &str) -> Result {
+/// repository root (the pages live under `/tests/npm/`, the package under `/pkg/`), with the
+/// behaviour suite in each of `browsers` (WebKit draws on `display`).
+pub fn run(server_url: &str, browsers: &[Browser], display: Option<&Display>) -> Result {
     let root = util::root();
     let pkg_dir = pkg::build()?;
     pkg::check_ceiling(&pkg_dir)?;
     let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
+    lint(&tarball)?;
 
     let apps = root.join("tests/npm/apps");
     // Start clean, so the apps get exactly this tarball (and no bundler cache of an older one)
@@ -44,18 +51,46 @@ pub fn run(server_url: &str) -> Result {
     )?;
 
     let started = Instant::now();
+    let names: Vec<&str> = browsers.iter().map(|b| b.name()).collect();
+    let suite_browsers = names.join(",");
     let mut node = Command::new("node");
     node.args(["--test", "--test-reporter", "spec"])
         .arg(root.join("tests/npm/run.mjs"))
         .env("SSE_SERVER_URL", server_url)
+        .env("SUITE_BROWSERS", &suite_browsers)
+        // geckodriver may sit in ~/.cargo/bin, off PATH.
+        .env("PATH", util::path_with_cargo_bin())
         .current_dir(&root);
-    println!("SSE_SERVER_URL={server_url}");
+    if let Some(firefox) = crate::setup::firefox_binary() {
+        node.env("FIREFOX_BINARY", firefox);
+    }
+    if let Some(display) = display {
+        node.env("DISPLAY", &display.name);
+    }
+    println!("SSE_SERVER_URL={server_url} SUITE_BROWSERS={suite_browsers}");
     let result = util::run(&mut node);
     println!(
         "npm consumer tests took {:.1} s",
         started.elapsed().as_secs_f64()
     );
     result
+}
+
+/// What a registry's users would trip on, in the tarball as published: publint (package.json
+/// against the files; warnings fail too) and Are the Types Wrong (the types each resolution
+/// sees). The package is ESM only, as its top-level `await` needs: attw's `esm-only` profile
+/// leaves out `require` from CommonJS, which cannot load it.
+fn lint(tarball: &Path) -> Result {
+    util::run(
+        Command::new(pkg::npm_bin("publint")?)
+            .args(["run", "--strict"])
+            .arg(tarball),
+    )?;
+    util::run(
+        Command::new(pkg::npm_bin("attw")?)
+            .args(["--profile", "esm-only", "--no-emoji", "--no-color"])
+            .arg(tarball),
+    )
 }
 
 /// `npm pack` of `pkg_dir` into `out_dir` (emptied first); returns the tarball's path.

@@ -53,6 +53,9 @@ const TEMPLATE_FILES: [&str; 4] = ["index.d.ts", "react.js", "react.d.ts", "READ
 /// wasm-bindgen's glue and the wasm module, loaded by the face.
 const GLUE: [&str; 2] = ["wasm_sse.js", "wasm_sse_bg.wasm.js"];
 
+/// Copied from the repository root: the licence texts the package's `license` names.
+const LICENSE_FILES: [&str; 2] = ["LICENSE-MIT", "LICENSE-APACHE"];
+
 /// Shipped, but loaded only by `import "wasm-sse/react"`.
 const REACT_ENTRY: &str = "react.js";
 
@@ -102,6 +105,9 @@ pub fn build() -> Result<PathBuf> {
     let template = root.join("pkg-template");
     for file in FACE.iter().chain(&TEMPLATE_FILES) {
         copy(&template.join(file), &out.join(file))?;
+    }
+    for file in LICENSE_FILES {
+        copy(&root.join(file), &out.join(file))?;
     }
     for file in UNSHIPPED {
         let _ = fs::remove_file(out.join(file));

@@ -4,7 +4,9 @@
 //! and an install step. To add a tool (e.g. an npm package), add a row.
 
 use std::fs;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::util::{self, output, run, version_in, which, Result};
 
@@ -38,6 +40,14 @@ const ITEMS: &[Item] = &[
         name: "firefox",
         check: check_firefox,
         install: |setup| setup.apt_install(&["firefox-esr"]),
+    },
+    Item {
+        name: "webkit (WebKitWebDriver + MiniBrowser) + Xvfb",
+        check: check_webkit,
+        // Without recommends: 76 packages, not several hundred.
+        install: |setup| {
+            setup.apt_install_with(&["--no-install-recommends"], &["webkit2gtk-driver", "xvfb"])
+        },
     },
     Item {
         name: "npm tooling (tests/npm: wasm-opt, vite, webpack, react, vue, typescript, playwright-core)",
@@ -84,13 +94,49 @@ pub fn run_setup() -> Result {
 
 impl Setup {
     fn apt_install(&mut self, packages: &[&str]) -> Result {
+        self.apt_install_with(&[], packages)
+    }
+
+    /// `apt-get install -y OPTIONS PACKAGES`, after one `apt-get update` per run.
+    fn apt_install_with(&mut self, options: &[&str], packages: &[&str]) -> Result {
         if !self.apt_updated {
-            run(&mut apt_get(&["update"])?)?;
+            apt_update()?;
             self.apt_updated = true;
         }
-        let mut args = vec!["install", "-y"];
+        let lock_timeout = format!("DPkg::Lock::Timeout={}", APT_LOCK_WAIT.as_secs());
+        let mut args = vec!["-o", &lock_timeout, "install", "-y"];
+        args.extend(options);
         args.extend(packages);
         run(&mut apt_get(&args)?)
+    }
+}
+
+/// How long apt steps wait for another apt or dpkg (an unattended upgrade, a second xtask) to
+/// release its lock, instead of failing at once with "Could not get lock".
+const APT_LOCK_WAIT: Duration = Duration::from_secs(600);
+
+/// `apt-get update`, retried while another apt holds the package lists' lock: apt 2.6 applies
+/// `DPkg::Lock::Timeout` to the dpkg lock only (measured), not to this one.
+fn apt_update() -> Result {
+    let deadline = Instant::now() + APT_LOCK_WAIT;
+    loop {
+        let mut cmd = apt_get(&["update"])?;
+        println!("$ {}", util::show(&cmd));
+        let out = cmd
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| format!("cannot start `{}`: {e}", util::show(&cmd)))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        eprint!("{stderr}");
+        if out.status.success() {
+            return Ok(());
+        }
+        if !stderr.contains("Could not get lock") || Instant::now() > deadline {
+            return Err(format!("`{}` failed ({})", util::show(&cmd), out.status));
+        }
+        println!("another apt holds the lock; trying again in 5 s");
+        thread::sleep(Duration::from_secs(5));
     }
 }
 
@@ -172,6 +218,17 @@ fn check_chromium() -> Result<Option<String>> {
 
 fn check_firefox() -> Result<Option<String>> {
     Ok(firefox_binary().map(|path| version_of(&path, "--version")))
+}
+
+/// WebKitWebDriver drives WebKitGTK's MiniBrowser, which has no headless mode: it needs Xvfb.
+/// Neither binary prints a version, so ask dpkg.
+fn check_webkit() -> Result<Option<String>> {
+    if which("WebKitWebDriver").is_none() || which("Xvfb").is_none() {
+        return Ok(None);
+    }
+    let version =
+        output(Command::new("dpkg-query").args(["-W", "-f=${Version}", "webkit2gtk-driver"]));
+    Ok(Some(version.unwrap_or_else(|| "version unknown".into())))
 }
 
 /// Debian's Firefox is `firefox-esr`; a plain `firefox` is fine too.

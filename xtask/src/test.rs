@@ -10,34 +10,41 @@ use crate::npm_tests;
 use crate::server::{self, Proxy, Server};
 use crate::setup::{self, WASM_TARGET};
 use crate::util::{self, run, which, Result};
+use crate::xvfb::{self, Display};
 
-const USAGE: &str = "usage: cargo xtask test [--browser chromium|firefox] [--skip-setup]";
+const USAGE: &str = "usage: cargo xtask test [--browser chromium|firefox|webkit] [--skip-setup]";
 
 /// Per-test timeout for the browser tests (the runner's default is 20 s).
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Browser {
+pub enum Browser {
     Chromium,
     Firefox,
+    /// WebKitGTK's MiniBrowser, the engine family of Safari, under Xvfb.
+    Webkit,
 }
 
 impl Browser {
-    const ALL: [Browser; 2] = [Browser::Chromium, Browser::Firefox];
+    pub const ALL: [Browser; 3] = [Browser::Chromium, Browser::Firefox, Browser::Webkit];
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Browser::Chromium => "chromium",
             Browser::Firefox => "firefox",
+            Browser::Webkit => "webkit",
         }
     }
 
-    /// The env var that makes wasm-bindgen-test-runner use this driver.
-    /// (If both are set the runner picks geckodriver, so we set only one.)
+    /// The env var that makes wasm-bindgen-test-runner use this driver. The runner knows no
+    /// WebKitWebDriver, but drives it as a safaridriver: both speak W3C WebDriver, and
+    /// WebKitWebDriver takes the runner's `--port=N`. (The runner picks geckodriver, then
+    /// safaridriver, then chromedriver, so we set only one.)
     fn driver_var(self) -> &'static str {
         match self {
             Browser::Chromium => "CHROMEDRIVER",
             Browser::Firefox => "GECKODRIVER",
+            Browser::Webkit => "SAFARIDRIVER",
         }
     }
 
@@ -45,14 +52,17 @@ impl Browser {
         let name = match self {
             Browser::Chromium => "chromedriver",
             Browser::Firefox => "geckodriver",
+            Browser::Webkit => "WebKitWebDriver",
         };
         which(name).ok_or_else(|| format!("{name} not found; run `cargo xtask setup`"))
     }
 
     /// Extra WebDriver capabilities, merged by the runner with its own
-    /// (headless, and for Chrome no-sandbox and disable-dev-shm-usage).
-    fn capabilities(self) -> Result<String> {
-        Ok(match self {
+    /// (headless, and for Chrome no-sandbox and disable-dev-shm-usage). None for WebKit: the
+    /// runner sends a safaridriver no capabilities at all, and WebKitWebDriver's defaults are
+    /// what we want (the MiniBrowser with `--automation`).
+    fn capabilities(self) -> Result<Option<String>> {
+        Ok(Some(match self {
             // The network here is closed: keep Chromium from phoning home,
             // which only slows start-up and fills the logs. `gc()` for the liveness tests.
             Browser::Chromium => r#"{"goog:chromeOptions":{"args":["--js-flags=--expose-gc","--disable-gpu","--disable-dev-shm-usage","--no-sandbox","--disable-background-networking","--disable-component-update","--disable-sync","--no-first-run"]}}"#.to_string(),
@@ -66,7 +76,8 @@ impl Browser {
                     json_escape(&binary.to_string_lossy())
                 )
             }
-        })
+            Browser::Webkit => return Ok(None),
+        }))
     }
 }
 
@@ -140,6 +151,12 @@ pub fn run_test(args: &[String]) -> Result<bool> {
             cargo("clippy -p wasm-sse --all-targets --features ssr -- -D warnings")?;
             cargo("test -p wasm-sse --features ssr --test leptos_ssr")
         })?;
+        // The crate as crates.io would get it: only what `include` lists, and it must build.
+        // `--allow-dirty`: this checks what is packed from the tree as it is; publishing a
+        // committed tree is the release's concern.
+        pipeline.step("crate: cargo publish --dry-run", || {
+            cargo("publish --dry-run -p wasm-sse --allow-dirty")
+        })?;
         // The guard lives until the end of this closure, then stops the server.
         let server = pipeline.step("start the SSE test server", || {
             let server = server::start()?;
@@ -159,9 +176,16 @@ pub fn run_test(args: &[String]) -> Result<bool> {
             );
             Ok(proxy)
         })?;
+        // WebKit's MiniBrowser draws on a virtual display, for the Rust suites and the npm suite.
+        let display = if options.browsers.contains(&Browser::Webkit) {
+            Some(pipeline.step("start Xvfb (for WebKit)", xvfb::start)?)
+        } else {
+            None
+        };
         let servers = Servers {
             server: &server,
             proxy: &proxy,
+            display: display.as_ref(),
         };
         for &browser in &options.browsers {
             pipeline.step(&format!("browser tests ({})", browser.name()), || {
@@ -181,10 +205,10 @@ pub fn run_test(args: &[String]) -> Result<bool> {
             }
         }
         pipeline.step(
-            "npm package (consumer apps: vite, webpack, plain page, node, tsc)",
+            "npm package (publint, attw, consumer apps: vite, webpack, plain page, node, tsc; behaviour suite)",
             || {
                 let server = server::start_with(&[&util::root()])?;
-                npm_tests::run(&server.url)
+                npm_tests::run(&server.url, &options.browsers, display.as_ref())
             },
         )?;
         // Tabs sharing one stream (Web Locks + BroadcastChannel), over the pkg/ just built.
@@ -257,21 +281,22 @@ fn frameworks_in(tree: &str) -> Vec<String> {
     found
 }
 
-/// What the browser tests talk to.
+/// What the browser tests talk to (and WebKit draws on).
 #[derive(Clone, Copy)]
 struct Servers<'a> {
     server: &'a Server,
     proxy: &'a Proxy,
+    display: Option<&'a Display>,
 }
 
 /// `cargo test` for the wasm target (plus `extra` arguments); the cargo runner
 /// (wasm-bindgen-test-runner) drives the browser headless.
 fn browser_tests(browser: Browser, servers: Servers, extra: &[&str]) -> Result {
-    let Servers { server, proxy } = servers;
-    let config = util::target_dir()
-        .join("xtask")
-        .join(format!("webdriver-{}.json", browser.name()));
-    write_file(&config, &browser.capabilities()?)?;
+    let Servers {
+        server,
+        proxy,
+        display,
+    } = servers;
     let timeout = env::var("WASM_BINDGEN_TEST_TIMEOUT")
         .unwrap_or_else(|_| BROWSER_TEST_TIMEOUT_SECS.to_string());
 
@@ -284,22 +309,35 @@ fn browser_tests(browser: Browser, servers: Servers, extra: &[&str]) -> Result {
         // Printed by tests/fault.rs, so a failure names the seed to replay.
         .env("FAULT_SEED_USED", proxy.seed.to_string())
         .env("WASM_BINDGEN_TEST_TIMEOUT", &timeout)
-        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &config)
         // The runner and geckodriver may sit in ~/.cargo/bin, off PATH.
         .env("PATH", util::path_with_cargo_bin());
     for other in Browser::ALL {
         cmd.env_remove(other.driver_var());
     }
     cmd.env(browser.driver_var(), browser.driver()?);
-    println!(
-        "SSE_TEST_URL={} SSE_PROXY_URL={} FAULT_SEED_USED={} WASM_BINDGEN_TEST_TIMEOUT={timeout} WASM_BINDGEN_TEST_WEBDRIVER_JSON={} {}={}",
+    let mut shown = format!(
+        "SSE_TEST_URL={} SSE_PROXY_URL={} FAULT_SEED_USED={} WASM_BINDGEN_TEST_TIMEOUT={timeout} {}={}",
         server.url,
         proxy.url,
         proxy.seed,
-        config.display(),
         browser.driver_var(),
         browser.driver()?.display()
     );
+    cmd.env_remove("WASM_BINDGEN_TEST_WEBDRIVER_JSON");
+    if let Some(capabilities) = browser.capabilities()? {
+        let config = util::target_dir()
+            .join("xtask")
+            .join(format!("webdriver-{}.json", browser.name()));
+        write_file(&config, &capabilities)?;
+        cmd.env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &config);
+        shown += &format!(" WASM_BINDGEN_TEST_WEBDRIVER_JSON={}", config.display());
+    }
+    if browser == Browser::Webkit {
+        let display = display.ok_or("WebKit needs Xvfb, which was not started")?;
+        cmd.env("DISPLAY", &display.name);
+        shown += &format!(" DISPLAY={}", display.name);
+    }
+    println!("{shown}");
     run(&mut cmd)
 }
 
@@ -361,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_to_both_browsers_with_setup() {
+    fn defaults_to_every_browser_with_setup() {
         let options = parse_args(&[]).unwrap();
         assert_eq!(options.browsers, Browser::ALL);
         assert!(!options.skip_setup);
@@ -374,6 +412,8 @@ mod tests {
         assert!(options.skip_setup);
         let options = parse_args(&args(&["--browser=chromium"])).unwrap();
         assert_eq!(options.browsers, [Browser::Chromium]);
+        let options = parse_args(&args(&["--browser", "webkit"])).unwrap();
+        assert_eq!(options.browsers, [Browser::Webkit]);
     }
 
     #[test]
