@@ -656,6 +656,8 @@ const cases = [
     });
     await waitUntil("both ends", () => seen.length === 2);
     eq(seen.sort(), ["complete: 2 completed true", "error failed: 2 failed false"], "states inside the callbacks");
+  }],
+
   ["[Symbol.dispose] is free(): it disconnects a service and leaves a shared stream (what `using` calls)", async (t) => {
     // WebKit (Safari's engine) has no Symbol.dispose yet, nor `using`; the package then adds
     // no such method, and free() does the same.
