@@ -3,12 +3,13 @@
 //! transport's listeners and tasks only hold a weak reference back, so dropping the owner's `Rc`
 //! releases everything.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
+use core::time::Duration;
 
-use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
+use crate::listener::EventListener;
+use crate::timer::Timeout;
 use wasm_bindgen::JsValue;
 
 use crate::delivery::Rules;
@@ -137,7 +138,7 @@ impl<T: 'static> Connection<T> {
         };
         let fetch = &options.fetch;
         let opener = if use_fetch {
-            let mut request = std::mem::take(&mut options.request);
+            let mut request = core::mem::take(&mut options.request);
             request.include_credentials = options.with_credentials;
             Opener::Fetch {
                 request: Rc::new(request),
@@ -218,7 +219,7 @@ impl<T: 'static> Connection<T> {
                 return Ok(connection);
             }
             let me = connection.me.clone();
-            let listener = EventListener::once(&signal, "abort", move |_| {
+            let listener = EventListener::new(&signal, "abort", move |_| {
                 if let Some(connection) = me.upgrade() {
                     connection.disconnect();
                 }

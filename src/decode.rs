@@ -1,6 +1,7 @@
 //! Turning an event's raw data into the user's type, from whichever form suits the decoder: Rust
 //! text (which the fetch transport already has) or the JS string (which `EventSource` has).
 
+use crate::prelude::*;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 

@@ -1,7 +1,8 @@
 //! What happens to an event once it has arrived, alike for a connection and for a subscriber of
 //! a shared stream: the done sentinel, decoding, delivery, and the completion rules.
 
-use std::cell::RefCell;
+use crate::prelude::*;
+use core::cell::RefCell;
 
 use crate::decode::Decoder;
 use crate::handler::{Handler, Target};

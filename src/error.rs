@@ -1,6 +1,7 @@
 //! What can go wrong, and how a connection ended.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// An error reported by the service: returned by `connect`, passed to the `on_error` callback,
 /// or yielded by a stream.
@@ -37,24 +38,29 @@ impl SseError {
     }
 }
 
-// Written with `write_str` only, so the wasm carries no formatting machinery for it.
-impl fmt::Display for SseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SseError {
+    /// The message `Display` shows, built without the formatting machinery (which would
+    /// otherwise be linked into the npm package for it).
+    pub(crate) fn message(&self) -> String {
         let (prefix, detail) = match self {
-            SseError::InvalidUrl(message) => ("invalid URL: ", message),
-            SseError::InvalidOptions(message) => ("invalid options: ", message),
-            SseError::Parse { message, .. } => ("could not decode message data: ", message),
-            SseError::Failed(reason) => {
-                f.write_str("connection failed: ")?;
-                return reason.fmt(f);
+            SseError::InvalidUrl(message) => ("invalid URL: ", message.as_str()),
+            SseError::InvalidOptions(message) => ("invalid options: ", message.as_str()),
+            SseError::Parse { message, .. } => {
+                ("could not decode message data: ", message.as_str())
             }
+            SseError::Failed(reason) => return ["connection failed: ", &reason.message()].concat(),
         };
-        f.write_str(prefix)?;
-        f.write_str(detail)
+        [prefix, detail].concat()
     }
 }
 
-impl std::error::Error for SseError {}
+impl fmt::Display for SseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for SseError {}
 
 /// Why a connection failed for good.
 ///
@@ -134,45 +140,71 @@ impl FailReason {
     }
 }
 
-// Written with `write_str` only where it can be, so the wasm carries little formatting code.
-impl fmt::Display for FailReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FailReason {
+    /// The message `Display` shows, built without the formatting machinery.
+    pub(crate) fn message(&self) -> String {
         match self {
-            FailReason::Refused => f.write_str(
-                "the server refused the stream (HTTP error status, wrong content type or CORS)",
-            ),
-            FailReason::RetriesExhausted { attempts } => {
-                write!(f, "gave up after {attempts} failed reconnection attempts")
+            FailReason::Refused => {
+                "the server refused the stream (HTTP error status, wrong content type or CORS)"
+                    .into()
             }
+            FailReason::RetriesExhausted { attempts } => [
+                "gave up after ",
+                &decimal(u64::from(*attempts)),
+                " failed reconnection attempts",
+            ]
+            .concat(),
             FailReason::Http { status, body } => {
-                write!(f, "HTTP {status}")?;
-                if !body.is_empty() {
-                    f.write_str(": ")?;
-                    f.write_str(body.trim_end())?;
+                let status = decimal(u64::from(*status));
+                match body.trim_end() {
+                    "" => ["HTTP ", &status].concat(),
+                    body => ["HTTP ", &status, ": ", body].concat(),
                 }
-                Ok(())
             }
             FailReason::ContentType {
                 status,
                 content_type,
                 ..
-            } => write!(
-                f,
-                "expected a text/event-stream response, got \"{content_type}\" (HTTP {status})"
-            ),
-            FailReason::Request(message) => {
-                f.write_str("the request failed: ")?;
-                f.write_str(message)
-            }
-            FailReason::Lost => f.write_str(
-                "the stream was lost before it completed, and the request is not repeated \
-                 (reconnect is \"never\", or not a GET and no event id to resume from)",
-            ),
-            FailReason::EventTooLarge { limit } => {
-                write!(f, "an event exceeded the {limit}-byte limit")
-            }
+            } => [
+                "expected a text/event-stream response, got \"",
+                content_type,
+                "\" (HTTP ",
+                &decimal(u64::from(*status)),
+                ")",
+            ]
+            .concat(),
+            FailReason::Request(message) => ["the request failed: ", message].concat(),
+            FailReason::Lost => "the stream was lost before it completed, and the request is not \
+                 repeated (reconnect is \"never\", or not a GET and no event id to resume from)"
+                .into(),
+            FailReason::EventTooLarge { limit } => [
+                "an event exceeded the ",
+                &decimal(*limit as u64),
+                "-byte limit",
+            ]
+            .concat(),
         }
     }
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+/// `n` in decimal digits.
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
 }
 
 /// How a connection ended.

@@ -2,6 +2,7 @@
 //! implementation; the JS face, which calls JS functions, is another (so the npm package
 //! carries neither boxed Rust closures nor the panic guard).
 
+use crate::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::reconnect::ReconnectInfo;

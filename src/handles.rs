@@ -2,14 +2,15 @@
 //! object releases it (when its stream ends, or on `free()`); the JS object, not a finalizer,
 //! decides, so a stream never dies because the page dropped its last reference.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use crate::connection::Control;
 
-thread_local! {
+crate::local::local! {
     /// Slot `n` holds handle `n`; a released slot is reused.
-    static HANDLES: RefCell<Vec<Option<Rc<dyn Control>>>> = const { RefCell::new(Vec::new()) };
+    static HANDLES: RefCell<Vec<Option<Rc<dyn Control>>>> = RefCell::new(Vec::new());
 }
 
 pub(super) fn insert(stream: Rc<dyn Control>) -> u32 {

@@ -8,6 +8,7 @@
 )]
 
 use std::fmt;
+use std::prelude::rust_2021::*;
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
@@ -249,6 +250,7 @@ impl From<&String> for UseSseBody {
 #[cfg(feature = "leptos")]
 mod leptos_bodies {
     use leptos::prelude::{Memo, ReadSignal, RwSignal, Signal};
+    use std::prelude::rust_2021::*;
 
     use super::{BodySource, UseSseBody};
 

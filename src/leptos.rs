@@ -61,6 +61,7 @@
 //! ```
 
 use std::fmt;
+use std::prelude::rust_2021::*;
 
 use leptos::prelude::{LocalStorage, Signal};
 use serde::de::DeserializeOwned;
@@ -272,6 +273,7 @@ mod client {
     use super::UseSseReturn;
     use crate::hooks::{self, Event, Source, Status, UseSseBody, UseSseOptions};
     use crate::{CloseReason, Message, ReadyState, ReconnectInfo, SseError};
+    use std::prelude::rust_2021::*;
 
     pub(super) fn use_sse<T: Clone + 'static>(
         url: Signal<String>,

@@ -69,7 +69,28 @@
 //! ```
 //!
 //! [Server-Sent Events]: https://html.spec.whatwg.org/multipage/server-sent-events.html
+#![no_std]
 #![deny(missing_docs, missing_debug_implementations)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+/// Without `std` (the npm package's build), a panic traps: no panic message is formatted, so
+/// none of the formatting machinery is linked.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// What the standard prelude has and `core`'s lacks, for every module.
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec::Vec;
+}
 
 mod connection;
 mod decode;
@@ -84,6 +105,8 @@ mod hooks;
 mod js;
 #[cfg(feature = "leptos")]
 pub mod leptos;
+mod listener;
+mod local;
 mod message;
 mod options;
 mod parser;
@@ -92,6 +115,7 @@ mod reconnect;
 mod service;
 mod share;
 mod stream;
+mod timer;
 mod transport;
 mod url;
 #[cfg(feature = "yew")]

@@ -1,7 +1,8 @@
 //! A delivered message: the decoded data, and the event it came in.
 
-use std::cell::OnceCell;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::OnceCell;
 
 use js_sys::{JsString, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -145,21 +146,21 @@ impl RawMessage {
 
     pub(crate) fn event_type(&self) -> String {
         match &self.0.fields {
-            Some(fields) => fields.event_type.to_string(),
+            Some(fields) => String::from(&*fields.event_type),
             None => self.event().type_(),
         }
     }
 
     pub(crate) fn last_event_id(&self) -> String {
         match &self.0.fields {
-            Some(fields) => fields.last_event_id.to_string(),
+            Some(fields) => String::from(&*fields.last_event_id),
             None => self.event().last_event_id(),
         }
     }
 
     pub(crate) fn origin(&self) -> String {
         match &self.0.fields {
-            Some(fields) => fields.origin.to_string(),
+            Some(fields) => String::from(&*fields.origin),
             None => self.event().origin(),
         }
     }
@@ -231,7 +232,7 @@ extern "C" {
     fn encode(this: &TextEncoder, text: &JsString) -> Uint8Array;
 }
 
-thread_local! {
+crate::local::local! {
     static ENCODER: TextEncoder = TextEncoder::new();
 }
 

@@ -1,9 +1,10 @@
 //! What a connection should do: decoding, callbacks, completion rules and reconnection.
 
-use std::fmt;
-use std::future::Future;
-use std::rc::Rc;
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::fmt;
+use core::future::Future;
+use core::time::Duration;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -423,7 +424,7 @@ impl<T> SseOptions<T> {
             .iter()
             .map(|(name, _)| (name.clone(), None))
             .collect();
-        std::mem::replace(&mut self.handlers, Handlers::listening(events))
+        core::mem::replace(&mut self.handlers, Handlers::listening(events))
     }
 
     /// Checks what cannot be checked by the types.
@@ -511,7 +512,7 @@ impl<T> fmt::Debug for SseOptions<T> {
 mod tests {
     use super::*;
     use crate::ReconnectPolicy;
-    use std::time::Duration;
+    use core::time::Duration;
 
     fn invalid(options: SseOptions<String>) -> String {
         match options.validate() {

@@ -6,7 +6,8 @@
 //! the end of a chunk is copied. Lines are decoded whole (never chunks), so a chunk boundary never
 //! splits a character. Pure Rust, no browser API, so it runs natively under `cargo test`.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// Default cap on the size of one event: 32 MiB.
 ///
@@ -73,12 +74,12 @@ impl fmt::Display for EventTooLarge {
         }
         f.write_str("an event exceeded the ")?;
         // Only ASCII digits were written.
-        f.write_str(std::str::from_utf8(&digits[at..]).unwrap_or("?"))?;
+        f.write_str(core::str::from_utf8(&digits[at..]).unwrap_or("?"))?;
         f.write_str("-byte limit")
     }
 }
 
-impl std::error::Error for EventTooLarge {}
+impl core::error::Error for EventTooLarge {}
 
 /// The parser of one event stream (and, after [`Parser::reset`], of the next connection's).
 #[derive(Debug)]
@@ -166,7 +167,7 @@ impl Parser {
             };
             self.check_line(self.line.len() + end)?;
             self.line.extend_from_slice(&rest[..end]);
-            let line = std::mem::take(&mut self.line);
+            let line = core::mem::take(&mut self.line);
             let result = self.process_line(&line, sink);
             self.line = line;
             self.line.clear();
@@ -206,7 +207,7 @@ impl Parser {
             self.line.extend_from_slice(&BOM[..self.bom_matched]);
         }
         if !self.line.is_empty() {
-            let line = std::mem::take(&mut self.line);
+            let line = core::mem::take(&mut self.line);
             let result = self.process_line(&line, sink);
             self.line = line;
             result?;
@@ -227,7 +228,7 @@ impl Parser {
         shrink(&mut self.data);
         self.event_type.clear();
         shrink(&mut self.event_type);
-        let id = std::mem::take(&mut self.last_event_id);
+        let id = core::mem::take(&mut self.last_event_id);
         set(&mut self.id_buffer, &id);
         self.last_event_id = id;
     }
@@ -395,7 +396,7 @@ impl Parser {
 /// every byte off wasm) by [`find_in_words`]. A long line is most of the work of a large event.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
-    use std::arch::wasm32::{i64x2, u8x16_bitmask, u8x16_eq, u8x16_splat, v128_any_true, v128_or};
+    use core::arch::wasm32::{i64x2, u8x16_bitmask, u8x16_eq, u8x16_splat, v128_any_true, v128_or};
     let (lf, cr) = (u8x16_splat(b'\n'), u8x16_splat(b'\r'));
     let word = |half: &[u8]| half.try_into().map_or(0, i64::from_le_bytes);
     let mut blocks = bytes.chunks_exact(16);
@@ -449,7 +450,7 @@ fn strip_space(value: &[u8]) -> &[u8] {
 /// Appends `bytes` decoded as UTF-8, each invalid sequence a U+FFFD. `from_utf8` first: it
 /// checks a word at a time where `from_utf8_lossy` checks a byte at a time.
 fn push_lossy(to: &mut String, bytes: &[u8]) {
-    match std::str::from_utf8(bytes) {
+    match core::str::from_utf8(bytes) {
         Ok(text) => to.push_str(text),
         Err(_) => to.push_str(&String::from_utf8_lossy(bytes)),
     }
@@ -477,6 +478,7 @@ fn shrink_vec(buffer: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::{format, vec};
 
     /// Natively the word scan; on wasm (the browser steps run this module's tests too) the
     /// SIMD scan, whose blocks are 16 bytes.
@@ -1014,7 +1016,7 @@ mod tests {
             EventTooLarge { limit: 0 }.to_string(),
             "an event exceeded the 0-byte limit"
         );
-        let _: &dyn std::error::Error = &error;
+        let _: &dyn core::error::Error = &error;
     }
 
     #[test]
@@ -1066,12 +1068,12 @@ mod tests {
         while let Some(c) = chars.next() {
             match c {
                 '\r' => {
-                    lines.push(std::mem::take(&mut line));
+                    lines.push(core::mem::take(&mut line));
                     if chars.peek() == Some(&'\n') {
                         chars.next();
                     }
                 }
-                '\n' => lines.push(std::mem::take(&mut line)),
+                '\n' => lines.push(core::mem::take(&mut line)),
                 c => line.push(c),
             }
         }

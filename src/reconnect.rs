@@ -1,7 +1,8 @@
 //! Reconnection: how long the browser may retry on its own, and how the service re-creates a
 //! connection after a fatal failure (exponential backoff with jitter, bounded).
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 /// Default for [`SseOptions::max_retries`](crate::SseOptions::max_retries): failed
 /// reconnection attempts in a row, with no event in between, before the service gives up.
@@ -45,9 +46,14 @@ pub enum ReconnectMode {
 pub(crate) fn retry_delay(floor_ms: u32, attempt: u32, random: f64) -> Duration {
     let floor = f64::from(floor_ms);
     let cap = floor.max(MAX_RETRY_DELAY.as_millis() as f64);
-    let ceiling = (floor * 2f64.powi(attempt.saturating_sub(1).min(32) as i32)).min(cap);
+    let ceiling = (floor * power(2.0, attempt.saturating_sub(1).min(32))).min(cap);
     let ms = floor + (ceiling - floor) * random.clamp(0.0, 1.0);
     Duration::from_millis(ms as u64)
+}
+
+/// `base` to the power `exponent` (`f64::powi` needs `std`).
+fn power(base: f64, exponent: u32) -> f64 {
+    (0..exponent).fold(1.0, |product, _| product * base)
 }
 
 /// What the `on_reconnecting` callback learns about a transient loss.
@@ -154,12 +160,13 @@ impl ReconnectPolicy {
 
     /// The delay before re-creation number `attempt` (from 1), given a random number in `[0, 1)`.
     pub fn delay(&self, attempt: u32, random: f64) -> Duration {
-        let exponent = attempt.saturating_sub(1).min(64) as i32;
-        let grown = self.initial_delay.as_secs_f64() * self.factor.powi(exponent);
+        let exponent = attempt.saturating_sub(1).min(64);
+        let grown = self.initial_delay.as_secs_f64() * power(self.factor, exponent);
         let capped = grown.min(self.max_delay.as_secs_f64());
         let seconds = capped * (1.0 - self.jitter * random.clamp(0.0, 1.0));
-        // Whole microseconds: `as` saturates, so no float conversion can panic.
-        Duration::from_micros((seconds * 1e6).round() as u64)
+        // Whole microseconds, rounded (the value is not negative); `as` saturates, so no float
+        // conversion can panic.
+        Duration::from_micros((seconds * 1e6 + 0.5) as u64)
     }
 
     /// The policy as numbers (delays in µs, floats as their bits), to compare or name it without

@@ -1,6 +1,7 @@
 //! The callback flavour: a service that holds at most one connection at a time.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use crate::connection::{Connection, Control};
 use crate::{CloseReason, ReadyState, SseError, SseOptions};
@@ -104,8 +105,8 @@ impl Drop for SseService {
     }
 }
 
-impl std::fmt::Debug for SseService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for SseService {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SseService")
             .field("ready_state", &self.ready_state())
             .field("is_closing", &self.is_closing())

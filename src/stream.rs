@@ -1,10 +1,11 @@
 //! The futures flavour: a connection read as a `Stream` of typed messages.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use crate::prelude::*;
+use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
@@ -135,8 +136,8 @@ impl<T> Drop for SseStream<T> {
     }
 }
 
-impl<T> std::fmt::Debug for SseStream<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<T> core::fmt::Debug for SseStream<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SseStream")
             .field("ready_state", &self.connection.ready_state())
             .field("buffered", &self.queue.items.borrow().len())

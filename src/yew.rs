@@ -55,6 +55,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::prelude::rust_2021::*;
 use std::rc::{Rc, Weak};
 
 use yew::functional::UseForceUpdateHandle;

@@ -6,6 +6,7 @@
 //! its hub) from a compact settings array, hands out a numbered handle, and reports what
 //! happens to a JS *sink*.
 
+use crate::prelude::*;
 mod settings;
 mod sink;
 
@@ -87,6 +88,6 @@ pub fn last_event_id(handle: u32) -> String {
 fn thrown(error: SseError) -> JsValue {
     match error {
         SseError::InvalidUrl(message) => js_sys::SyntaxError::new(&message).into(),
-        other => js_sys::TypeError::new(&other.to_string()).into(),
+        other => js_sys::TypeError::new(&other.message()).into(),
     }
 }

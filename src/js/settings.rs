@@ -3,7 +3,8 @@
 //! options. One array read per setting is all the wasm does; names, messages and checks stay in
 //! JS. The positions are the `AT` object of options.js.
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};

@@ -2,6 +2,7 @@
 //! thing that happens. The sink calls the user's functions and never throws (it catches and
 //! logs what they throw), so no exception ever crosses the wasm frames.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::settings::Targets;
@@ -130,7 +131,7 @@ impl Handler<JsValue> for JsHandler {
             _ => return,
         };
         let failed = data.is_none();
-        self.sink.error(failed, &error.to_string(), data, failure);
+        self.sink.error(failed, &error.message(), data, failure);
     }
 
     fn disconnected(&mut self) {

@@ -3,8 +3,9 @@
 //! hub), and the one function through which the hub closes that connection or changes the
 //! named events it listens for.
 
-use std::rc::Rc;
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::time::Duration;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -32,7 +33,7 @@ const CLOSE: u32 = 0;
 const ADD_NAME: u32 = 1;
 const REMOVE_NAME: u32 = 2;
 
-thread_local! {
+crate::local::local! {
     /// hub.js's `control`: one function for every hub, living as long as the module.
     static CONTROL: Closure<dyn FnMut(u32, u32, JsValue)> = Closure::new(control);
 }
@@ -99,7 +100,7 @@ impl Settings {
             recreation: options.recreation.take().map(|r| (r.raw)(r.policy.clone())),
             last_event_id_param: options.last_event_id_param.clone(),
             transport: options.transport,
-            request: std::mem::take(&mut options.request),
+            request: core::mem::take(&mut options.request),
             fetch: options.fetch.clone(),
         })
     }
@@ -131,7 +132,7 @@ impl Settings {
             out.push_str(text);
             out.push('\u{1f}');
         };
-        let number = |n: u64| n.to_string();
+        let number = crate::error::decimal;
         let millis =
             |d: Option<Duration>| d.map_or(String::new(), |d| number(d.as_millis() as u64));
         field(if scope == Share::Tabs { "tabs" } else { "page" });
@@ -205,7 +206,7 @@ impl Settings {
         }
         match Connection::open_with(&url, options, Box::new(HubSink(sink))) {
             Ok(connection) => handles::insert(connection).into(),
-            Err(error) => error.to_string().into(),
+            Err(error) => error.message().into(),
         }
     }
 }

@@ -10,10 +10,11 @@
 //! with the last. In tabs mode the hub either leads (holds the connection and relays over a
 //! `BroadcastChannel`) or follows (holds none and delivers what the leader relays).
 
+use crate::prelude::*;
 mod link;
 
-use std::marker::PhantomData;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::marker::PhantomData;
 
 use crate::connection::{Connection, Control};
 use crate::handler::{Callbacks, Handler};
@@ -241,8 +242,8 @@ impl<T> Drop for SseSubscription<T> {
     }
 }
 
-impl<T> std::fmt::Debug for SseSubscription<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<T> core::fmt::Debug for SseSubscription<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SseSubscription")
             .field("ready_state", &self.ready_state())
             .field("close_reason", &self.close_reason())

@@ -1,11 +1,12 @@
 //! The browser's native `EventSource` as a transport: the browser parses the stream and
 //! reconnects by itself; this file only listens.
 
-use std::borrow::Cow;
-use std::cell::RefCell;
-use std::rc::Weak;
+use crate::prelude::*;
+use alloc::borrow::Cow;
+use alloc::rc::Weak;
+use core::cell::RefCell;
 
-use gloo_events::EventListener;
+use crate::listener::EventListener;
 use wasm_bindgen::JsCast;
 use web_sys::{EventSource, EventSourceInit};
 
@@ -23,7 +24,7 @@ enum Signal {
 }
 
 /// A native `EventSource` and its listeners. Dropping it closes the source and removes every
-/// listener (each lives in a `gloo_events::EventListener`).
+/// listener (each lives in an [`EventListener`]).
 pub(crate) struct EventSourceTransport {
     source: EventSource,
     sink: Weak<dyn TransportEvents>,
@@ -92,9 +93,7 @@ fn listen(
                     Loss::Failed(FailReason::Refused)
                 });
             }
-            Signal::Message(kind) => {
-                sink.message(kind, RawMessage::native(event.clone().unchecked_into()))
-            }
+            Signal::Message(kind) => sink.message(kind, RawMessage::native(event.unchecked_into())),
         }
     })
 }

@@ -12,11 +12,12 @@
 //! Nothing here knows about completion rules or budgets: the connection decides, from the
 //! signals.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
+use core::time::Duration;
 
-use gloo_timers::callback::Timeout;
+use crate::timer::Timeout;
 use js_sys::{Function, JsString, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
@@ -573,7 +574,7 @@ impl Sink for Batch<'_> {
         self.id_changed = false;
         // A large event takes the parser's buffer: no copy, and no batch it would hold in memory.
         let (own, bytes, units) = if event.data.len() > ALONE_ABOVE {
-            (Some(std::mem::take(event.data)), 0, 0)
+            (Some(core::mem::take(event.data)), 0, 0)
         } else {
             self.text.push_str(event.data);
             (None, event.data.len(), utf16_len(event.data))

@@ -4,9 +4,10 @@
 //! The hub calls one closure with records `[kind, a, b, c, d]` (the kinds of hub.js); dropping
 //! the transport leaves the hub, and the last member to leave closes the hub's connection.
 
-use std::cell::Cell;
-use std::rc::{Rc, Weak};
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::Cell;
+use core::time::Duration;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -52,7 +53,7 @@ pub(crate) struct HubSpec {
     /// `(handle, op, name)` with the ops of hub.js.
     pub(crate) control: Function,
     /// What `connect` and `control` need alive (a Rust closure behind them), if anything.
-    pub(crate) _keep: Option<Rc<dyn std::any::Any>>,
+    pub(crate) _keep: Option<Rc<dyn core::any::Any>>,
 }
 
 pub(crate) struct RelayTransport {

@@ -2,7 +2,8 @@
 //! by a getter that runs before every request (so a refreshed token is used on a reconnect).
 //! `fetch.js` builds the request from them.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::JsValue;

@@ -68,6 +68,8 @@ pub fn build() -> Result<PathBuf> {
         "--release",
         "-p",
         "wasm-sse",
+        // Without `std`: a panic traps, and no formatting machinery is linked.
+        "--no-default-features",
         "--features",
         "js",
         "--target",
