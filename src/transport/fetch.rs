@@ -18,7 +18,7 @@ use core::cell::{Cell, RefCell};
 use core::time::Duration;
 
 use crate::timer::Timeout;
-use js_sys::{Function, JsString, Reflect, Uint8Array};
+use js_sys::{Function, JsString, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
@@ -220,12 +220,7 @@ impl Drop for FetchTransport {
 /// `url` resolved against the global scope's location (a page or a worker); absolute URLs only
 /// where there is none (Node).
 fn resolve(url: &str) -> Result<web_sys::Url, String> {
-    let base = Reflect::get(&js_sys::global(), &JsValue::from_str("location"))
-        .ok()
-        .filter(|location| location.is_object())
-        .and_then(|location| Reflect::get(&location, &JsValue::from_str("href")).ok())
-        .and_then(|href| href.as_string());
-    match base {
+    match super::base_url() {
         Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),
     }

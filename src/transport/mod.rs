@@ -12,7 +12,7 @@ mod request;
 
 use core::time::Duration;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::message::RawMessage;
 use crate::{FailReason, ReadyState};
@@ -91,12 +91,14 @@ pub enum TransportKind {
     Fetch,
 }
 
-/// Whether [`TransportKind::Auto`] may use `EventSource`: the global scope has its constructor
-/// (not in Node) and is not a service worker. Chromium exposes `EventSource` in service workers
-/// and Firefox does not; fetch is used in every service worker, so it behaves the same in all.
-pub(crate) fn has_event_source() -> bool {
-    let has = |name: &str| {
-        js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(false)
-    };
-    has("EventSource") && !has("ServiceWorkerGlobalScope")
+#[wasm_bindgen(module = "/src/transport/scope.js")]
+extern "C" {
+    /// Whether [`TransportKind::Auto`] may use `EventSource`: the global scope has its
+    /// constructor (not in Node) and is not a service worker. Chromium exposes `EventSource` in
+    /// service workers and Firefox does not; fetch is used in every service worker, so it
+    /// behaves the same in all.
+    pub(crate) fn has_event_source() -> bool;
+
+    /// The global scope's location (a page's or a worker's), if it has one (not in Node).
+    pub(crate) fn base_url() -> Option<String>;
 }
