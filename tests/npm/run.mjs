@@ -17,11 +17,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
-import { expectedAnswer } from "./apps/answer.mjs";
+import { expectedAnswer, expectedCompletion } from "./apps/answer.mjs";
+import { APPS, measureAll } from "./sizes.mjs";
 import { viteBuild, viteDev, webpackBuild, webpackDev } from "./bundlers.mjs";
 import { launch } from "./webdriver.mjs";
 
@@ -201,9 +202,12 @@ describe("in headless Chromium", { concurrency: false }, () => {
 
   /**
    * Opens the app at `url` (with the server and a fresh run id in the query), waits for its
-   * outcome, and checks it: the whole answer once, one request, no console error.
+   * outcome, and checks it: the whole `answer` once, its `closeReason`, one request, no console
+   * error.
    */
-  async function chat(url) {
+  async function chat(url, options = {}) {
+    const { answer = expected } = options;
+    const closeReason = "closeReason" in options ? options.closeReason : "completed";
     const run = `app-${Math.random().toString(36).slice(2)}`;
     const { page, problems, close } = await open();
     let outcome;
@@ -219,8 +223,8 @@ describe("in headless Chromium", { concurrency: false }, () => {
       await close();
     }
     assert.equal(outcome.error, undefined, "the app's error");
-    assert.deepEqual({ text: outcome.text, messages: outcome.messages }, expected, "the answer, exactly once");
-    assert.equal(outcome.closeReason, "completed", "closeReason");
+    assert.deepEqual({ text: outcome.text, messages: outcome.messages }, answer, "the answer, exactly once");
+    assert.equal(outcome.closeReason, closeReason, "closeReason");
     const stats = await (await fetch(`${server}/stats/${run}`)).json();
     assert.equal(stats.requests, 1, "requests the server saw");
     assert.deepEqual(problems, [], "console errors and uncaught exceptions");
@@ -269,6 +273,21 @@ describe("in headless Chromium", { concurrency: false }, () => {
       if (app === "vite-react") await hookCases(t, built(app, "dist/index.html"));
     });
   }
+
+  test("what apps ship: Vite 7 production builds of apps/size/ (connect, stream, subscribe, and @microsoft/fetch-event-source), each streaming its answer, within its ceiling", async (t) => {
+    const { sizes, problems } = await measureAll();
+    mkdirSync(here("../../target/npm"), { recursive: true });
+    writeFileSync(here("../../target/npm/sizes.json"), JSON.stringify(sizes, null, 2));
+    for (const [app, { total }] of Object.entries(sizes)) t.diagnostic(`${app}: ${total} B gzipped`);
+    const completion = await expectedCompletion(server);
+    for (const app of APPS) {
+      const answer = app === "subscribe" ? expected : completion;
+      // The peer has no closeReason to report.
+      const closeReason = app === "peer" ? undefined : "completed";
+      await t.test(app, () => chat(built(`size/${app}`, "dist/index.html"), { answer, closeReason }));
+    }
+    assert.deepEqual(problems, [], "every app within its ceiling");
+  });
 
   test("webpack 5 dev server", async () => {
     const dev = await webpackDev(here("apps/webpack"));

@@ -19,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::npm_tests;
 use crate::pkg::{self, npm_bin, WASM_OPT_FEATURES};
 use crate::server;
 use crate::setup::{self, WASM_TARGET};
@@ -32,6 +33,14 @@ const SIZE_APPS: [(&str, &str); 2] = [
     ("wasm-sse", "bench-size-wasm-sse"),
     ("gloo-net + serde-wasm-bindgen", "bench-size-gloo"),
 ];
+
+/// What the minimal Rust app with wasm-sse may ship (wasm + glue, gzipped): today's figure and a
+/// little room, so it grows only by a commit that raises this line. Issue 19's goal is the
+/// gloo-net app's size plus 12 KB.
+const RUST_APP_CEILING: u64 = 70_500;
+
+/// The twiggy `cargo xtask bench` installs for the size report's split of the module.
+const TWIGGY_VERSION: &str = "0.8.0";
 
 /// The JS peers: name, the bundle's file name, and the entry esbuild bundles.
 const PEERS: [(&str, &str, &str); 5] = [
@@ -137,9 +146,22 @@ pub fn run(smoke: bool) -> Result {
 
     let package = build_package(&site)?;
     let apps = build_rust(&work, &site)?;
+    let ours = apps[0].1.wasm + apps[0].1.glue;
+    if ours > RUST_APP_CEILING {
+        return Err(format!(
+            "the minimal Rust app ships {ours} B gzipped, over its {RUST_APP_CEILING} B ceiling (xtask/src/bench.rs)"
+        ));
+    }
     let peers = bundle_peers(&root, &work, &site)?;
+    // The size report's figures (the npm tests check the apps' ceilings on every run).
+    let (vite, split) = if smoke {
+        ("{}".to_string(), "[]".to_string())
+    } else {
+        let named = site.join("wasm-sse-named").join("wasm_sse_bg.wasm");
+        (measure_size_apps(&work)?, twiggy_split(&work, &named)?)
+    };
     let sizes = work.join("sizes.json");
-    write(&sizes, &sizes_json(package, &peers, &apps))?;
+    write(&sizes, &sizes_json(package, &peers, &apps, &vite, &split))?;
 
     let server = server::start_with(&[&root.join("bench/page"), &site])?;
     println!("server at {} (log: {})", server.url, server.log.display());
@@ -153,6 +175,38 @@ pub fn run(smoke: bool) -> Result {
     )
 }
 
+/// What the size apps of `tests/npm/apps/size/` ship (Vite production builds), as JSON.
+fn measure_size_apps(work: &Path) -> Result<String> {
+    let out = work.join("vite.json");
+    util::run(
+        Command::new("node")
+            .arg(util::root().join("tests/npm/sizes.mjs"))
+            .arg(&out)
+            .current_dir(util::root()),
+    )?;
+    read(&out)
+}
+
+/// Every item of the npm package's wasm with its size (`twiggy top`, JSON), from the build
+/// that keeps function names (otherwise the same code). Installs twiggy if it is missing.
+fn twiggy_split(work: &Path, named: &Path) -> Result<String> {
+    if util::which("twiggy").is_none() {
+        util::run(util::cargo().args(["install", "twiggy", "--version", TWIGGY_VERSION]))?;
+    }
+    let out = work.join("twiggy.json");
+    util::run(
+        Command::new(util::which("twiggy").ok_or("twiggy is not on PATH after its install")?)
+            .args(["top", "-n", "100000", "--format", "json", "-o"])
+            .arg(&out)
+            .arg(named),
+    )?;
+    read(&out)
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// Gzipped bytes of a wasm module and its JS glue.
 #[derive(Clone, Copy)]
 struct Size {
@@ -163,7 +217,9 @@ struct Size {
 /// `cargo xtask pkg`, copied into the site (so a concurrent rebuild of `pkg/` cannot disturb the
 /// page), plus a build of the same wasm that keeps function names, for the CPU profiles.
 fn build_package(site: &Path) -> Result<Size> {
-    let pkg_dir = pkg::build()?;
+    // Installed into the consumer apps too, for the size apps.
+    npm_tests::install()?;
+    let pkg_dir = util::root().join("pkg");
     let shipped = site.join("wasm-sse");
     copy_dir(&pkg_dir, &shipped)?;
     let (wasm, glue) = pkg::main_entry_size(&shipped)?;
@@ -290,8 +346,14 @@ fn esbuild(entry: &Path, out: &Path, bundle: bool) -> Result {
     util::run(&mut esbuild_command(entry, out, bundle)?)
 }
 
-/// The sizes as JSON for `bench/run.mjs`.
-fn sizes_json(package: Size, peers: &[(&str, u64)], apps: &[(&str, Size)]) -> String {
+/// The sizes as JSON for `bench/run.mjs` (`vite` and `split` are JSON already).
+fn sizes_json(
+    package: Size,
+    peers: &[(&str, u64)],
+    apps: &[(&str, Size)],
+    vite: &str,
+    split: &str,
+) -> String {
     let size = |s: Size| {
         format!(
             "{{\"wasm\": {}, \"glue\": {}, \"total\": {}}}",
@@ -309,10 +371,12 @@ fn sizes_json(package: Size, peers: &[(&str, u64)], apps: &[(&str, Size)]) -> St
         .map(|(name, s)| format!("\"{name}\": {}", size(*s)))
         .collect();
     format!(
-        "{{\n  \"package\": {},\n  \"peers\": {{{}}},\n  \"apps\": {{{}}}\n}}\n",
+        "{{\n  \"package\": {},\n  \"peers\": {{{}}},\n  \"apps\": {{{}}},\n  \"vite\": {},\n  \"twiggy\": {}\n}}\n",
         size(package),
         peers.join(", "),
-        apps.join(", ")
+        apps.join(", "),
+        vite.trim(),
+        split.trim()
     )
 }
 
@@ -364,10 +428,10 @@ mod tests {
     #[test]
     fn sizes_are_json() {
         let size = Size { wasm: 10, glue: 2 };
-        let json = sizes_json(size, &[("a", 5)], &[("b", size)]);
+        let json = sizes_json(size, &[("a", 5)], &[("b", size)], "{}", "[]");
         assert_eq!(
             json,
-            "{\n  \"package\": {\"wasm\": 10, \"glue\": 2, \"total\": 12},\n  \"peers\": {\"a\": 5},\n  \"apps\": {\"b\": {\"wasm\": 10, \"glue\": 2, \"total\": 12}}\n}\n"
+            "{\n  \"package\": {\"wasm\": 10, \"glue\": 2, \"total\": 12},\n  \"peers\": {\"a\": 5},\n  \"apps\": {\"b\": {\"wasm\": 10, \"glue\": 2, \"total\": 12}},\n  \"vite\": {},\n  \"twiggy\": []\n}\n"
         );
     }
 }

@@ -29,13 +29,15 @@ commands:
            [--port N] (default 8080 or env PORT; 0 = a free port; the address is the first line)
   example  build an example app (yew-chat, leptos-chat) and serve it until Ctrl-C
            <yew-chat|leptos-chat> [--port N] (default 8080 or env PORT)
-  pkg      build the npm package into pkg/ (wasm-bindgen, wasm-opt, package.json from pkg-template/)
+  pkg      setup (skips what is there), then build the npm package into pkg/ (wasm-bindgen,
+           wasm-opt, package.json from pkg-template/)
   setup    install the wasm target, wasm-bindgen-cli, browsers and drivers (skips what is there)
   test     setup, fmt, clippy, native tests, then the browser tests against the SSE test server
            in Chromium, Firefox and WebKit [--browser chromium|firefox|webkit] [--skip-setup]
   test-npm only the npm package's consumer tests (the `npm package` step of `test`): pkg,
-           its size ceiling, npm pack, the apps of tests/npm/apps installed from the tarball, node --test
-           (the behaviour suite in Chromium, Firefox and WebKit)";
+           npm pack, the apps of tests/npm/apps installed from the tarball, node --test (the
+           behaviour suite in Chromium, Firefox and WebKit; what the size apps ship, within
+           their ceilings)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -47,8 +49,7 @@ fn main() -> ExitCode {
         "setup" if rest.is_empty() => setup::run_setup().map(|()| true),
         "test" => test::run_test(rest),
         "test-npm" if rest.is_empty() => npm_tests::run_alone().map(|()| true),
-        // Planned: `pkg` (npm package), `demo` (serve the demo page), `bench`.
-        "pkg" if rest.is_empty() => pkg::build().map(|_| true),
+        "pkg" if rest.is_empty() => setup::run_setup().and_then(|()| pkg::build()).map(|_| true),
         "demo" => demo::run_demo(rest),
         "example" => example::run_example(rest),
         "bench" => bench::run_bench(rest),

@@ -30,25 +30,8 @@ pub fn run_alone() -> Result {
 /// behaviour suite in each of `browsers` (WebKit draws on `display`).
 pub fn run(server_url: &str, browsers: &[Browser], display: Option<&Display>) -> Result {
     let root = util::root();
-    let pkg_dir = pkg::build()?;
-    pkg::check_ceiling(&pkg_dir)?;
-    let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
+    let tarball = install()?;
     lint(&tarball)?;
-
-    let apps = root.join("tests/npm/apps");
-    // Start clean, so the apps get exactly this tarball (and no bundler cache of an older one)
-    // and nothing built by an earlier run.
-    remove_dir(&apps.join("node_modules"))?;
-    for app in ["vite-react", "vue", "webpack"] {
-        remove_dir(&apps.join(app).join("dist"))?;
-    }
-    util::run(
-        Command::new("npm")
-            .args(["install", "--no-save", "--no-package-lock"])
-            .args(["--no-audit", "--no-fund", "--ignore-scripts"])
-            .arg(&tarball)
-            .current_dir(&apps),
-    )?;
 
     let started = Instant::now();
     let names: Vec<&str> = browsers.iter().map(|b| b.name()).collect();
@@ -74,6 +57,29 @@ pub fn run(server_url: &str, browsers: &[Browser], display: Option<&Display>) ->
         started.elapsed().as_secs_f64()
     );
     result
+}
+
+/// Builds `pkg/`, packs it as a user would get it and installs the tarball into the consumer
+/// apps (`tests/npm/apps/`), emptied of any earlier install or build first, so the apps get
+/// exactly this tarball and no bundler cache of an older one. Returns the tarball.
+pub fn install() -> Result<PathBuf> {
+    let pkg_dir = pkg::build()?;
+    let tarball = pack(&pkg_dir, &util::target_dir().join("npm"))?;
+    let apps = util::root().join("tests/npm/apps");
+    remove_dir(&apps.join("node_modules"))?;
+    let bundled = ["vite-react", "vue", "webpack"].map(|app| apps.join(app));
+    let sized = pkg::SIZE_APPS.map(|app| apps.join("size").join(app));
+    for app in bundled.iter().chain(&sized) {
+        remove_dir(&app.join("dist"))?;
+    }
+    util::run(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-package-lock"])
+            .args(["--no-audit", "--no-fund", "--ignore-scripts"])
+            .arg(&tarball)
+            .current_dir(&apps),
+    )?;
+    Ok(tarball)
 }
 
 /// What a registry's users would trip on, in the tarball as published: publint (package.json

@@ -10,3 +10,21 @@ export async function expectedAnswer(server) {
     .map((line) => JSON.parse(line.slice("data:".length)));
   return { text: chunks.map((chunk) => chunk.text).join(""), messages: chunks.length };
 }
+
+/**
+ * The server's OpenAI-style answer to the size apps' request (apps/size/request.js): every
+ * chunk's token, joined, and how many chunks come before `[DONE]`.
+ */
+export async function expectedCompletion(server) {
+  const response = await fetch(`${server}/v1/chat/completions?delay=0&run=expected`, {
+    method: "POST",
+    headers: { Authorization: "Bearer demo-token", "Content-Type": "application/json" },
+    body: JSON.stringify({ model: "demo", stream: true, messages: [{ role: "user", content: "hello" }] }),
+  });
+  const chunks = (await response.text())
+    .split("\n")
+    .filter((line) => line.startsWith("data:") && line !== "data: [DONE]")
+    .map((line) => JSON.parse(line.slice("data:".length)));
+  const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("");
+  return { text, messages: chunks.length };
+}
