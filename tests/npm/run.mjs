@@ -197,6 +197,12 @@ describe("in headless Chromium", { concurrency: false }, () => {
   test("behaviour suite (suite-page/, a <script type=\"module\"> importing /pkg/index.js)", { skip: !suiteBrowsers.includes("chromium") }, (t) =>
     pageResults(t, suitePage()));
 
+  test("an engine without what the package needs: import \"wasm-sse\" fails with an Error naming it (engine-page/)", async (t) => {
+    for (const hide of ["decompression", "simd", "reference-types"]) {
+      await pageResults(t, `${server}/tests/npm/engine-page/index.html?hide=${hide}`);
+    }
+  });
+
   test("liveness: unreferenced streams under forced GC (liveness-page/, window and worker)", (t) =>
     pageResults(t, `${server}/tests/npm/liveness-page/index.html`, { quiet: true }));
 

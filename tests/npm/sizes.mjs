@@ -18,7 +18,7 @@ export const APPS = ["connect", "stream", "subscribe", "peer"];
  * Bytes, gzipped at level 9, an app may not outgrow (`peer` is not ours: no ceiling): today's
  * figures and a little room, so the package grows only by a commit that raises them.
  */
-export const CEILINGS = { connect: 43_200, stream: 43_200, subscribe: 43_200 };
+export const CEILINGS = { connect: 43_500, stream: 43_500, subscribe: 43_500 };
 
 /** Issue 19's goals: the connect and stream apps, and what subscribe may add to connect. */
 export const GOALS = { app: 25_600, sharing: 12_288 };
