@@ -20,7 +20,47 @@ const REASONS = [null, "completed", "disconnected", "failed"];
 const CLOSED = 2;
 const DISCONNECTED = 2 | 4 | (2 << 3);
 
-export class Life {
+/** Each `Live` object's lifetime. */
+const lives = new WeakMap();
+
+/** The lifetime of a `Live` object, for its class's own methods. */
+export const lifeOf = (object) => lives.get(object);
+
+/**
+ * What SSEService and SSESubscription share: a lifetime, the state it reads, and `free()`
+ * (also `using`'s disposal).
+ */
+export class Live {
+  constructor() {
+    lives.set(this, new Life(this));
+  }
+
+  free() {
+    lifeOf(this).free();
+  }
+
+  [dispose]() {
+    this.free();
+  }
+
+  get readyState() {
+    return lifeOf(this).readyState;
+  }
+
+  get isClosing() {
+    return lifeOf(this).isClosing;
+  }
+
+  get closeReason() {
+    return lifeOf(this).closeReason;
+  }
+
+  get lastEventId() {
+    return lifeOf(this).lastEventId;
+  }
+}
+
+class Life {
   /** `owner` is the object kept alive; `onEnd` runs when its stream ends. */
   constructor(owner) {
     this.owner = owner;

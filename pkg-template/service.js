@@ -2,14 +2,12 @@
 // until it ends (live.js), and convert; the wasm does the rest.
 
 import { open } from "./wasm_sse.js";
-import { dispose, Life } from "./live.js";
+import { dispose, Live, lifeOf } from "./live.js";
 import { read } from "./options.js";
 import { Sink } from "./sink.js";
 import { SSESubscription } from "./subscription.js";
 
-export class SSEService {
-  #life = new Life(this);
-
+export class SSEService extends Live {
   connect(url, options) {
     this.#open(url, read(options), undefined);
   }
@@ -25,36 +23,11 @@ export class SSEService {
   }
 
   disconnect() {
-    this.#life.end(true);
-  }
-
-  free() {
-    this.#life.free();
-  }
-
-  /** `using`: as free(). */
-  [dispose]() {
-    this.free();
-  }
-
-  get readyState() {
-    return this.#life.readyState;
-  }
-
-  get isClosing() {
-    return this.#life.isClosing;
-  }
-
-  get closeReason() {
-    return this.#life.closeReason;
-  }
-
-  get lastEventId() {
-    return this.#life.lastEventId;
+    lifeOf(this).end(true);
   }
 
   #open(url, { settings, options }, iterator) {
-    const life = this.#life;
+    const life = lifeOf(this);
     const sink = new Sink(options, () => life.end(false), iterator);
     life.begin(() => open(String(url), settings, sink), options.signal, () => iterator?.end());
   }

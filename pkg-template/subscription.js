@@ -4,7 +4,7 @@
 // own connection through `connect` below, with the subscriber's settings.
 
 import { close, listen, open, release } from "./wasm_sse.js";
-import { dispose, Life } from "./live.js";
+import { Live, lifeOf } from "./live.js";
 import { hubSettings, readSubscribe } from "./options.js";
 import { Sink } from "./sink.js";
 
@@ -32,11 +32,10 @@ const hubSink = (record) => ({
   error: (failed, _message, _data, failure) => failed && record(FAILED, ...failure),
 });
 
-export class SSESubscription {
-  #life = new Life(this);
-
+export class SSESubscription extends Live {
   /** Use `SSEService.subscribe(url, options)`. */
   constructor(url, options) {
+    super();
     url = String(url);
     const { settings, options: rest, relay } = readSubscribe(url, options);
     // Opens the hub's connection: its handle, or why it could not be opened.
@@ -48,37 +47,12 @@ export class SSESubscription {
       }
     };
     relay(connect, control);
-    const life = this.#life;
+    const life = lifeOf(this);
     const sink = new Sink(rest, () => life.end(false));
     life.begin(() => open(url, settings, sink), rest.signal);
   }
 
   unsubscribe() {
-    this.#life.end(true);
-  }
-
-  free() {
-    this.#life.free();
-  }
-
-  /** `using`: as free(), which unsubscribes. */
-  [dispose]() {
-    this.free();
-  }
-
-  get readyState() {
-    return this.#life.readyState;
-  }
-
-  get isClosing() {
-    return this.#life.isClosing;
-  }
-
-  get closeReason() {
-    return this.#life.closeReason;
-  }
-
-  get lastEventId() {
-    return this.#life.lastEventId;
+    lifeOf(this).end(true);
   }
 }

@@ -9,7 +9,7 @@ import webpack from "webpack";
 import WebpackDevServer from "webpack-dev-server";
 
 /** A free loopback port. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = netServer().listen(0, "127.0.0.1", () => {
       const { port } = probe.address();

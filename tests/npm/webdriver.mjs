@@ -4,7 +4,7 @@
 // Only what the tests use: start the driver, one session, navigate, run a script, quit.
 
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./bundlers.mjs";
 
 /** How each engine is driven: the driver binary and the session's capabilities. */
 export const ENGINES = {
@@ -26,17 +26,6 @@ export const ENGINES = {
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A free loopback port. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
 
 /**
  * Starts `engine`'s driver and a session in it; resolves to a `Session`. Always `quit()` it:

@@ -3,6 +3,8 @@
 // SIMD opcode, or with the externref type), then the page imports the package. Importing must
 // fail with an Error that names what is missing, never a CompileError. window.__results for
 // tests/npm/run.mjs.
+import { publish } from "../show.js";
+
 const hide = new URLSearchParams(location.search).get("hide");
 const validate = WebAssembly.validate;
 const refusing = (byte) => (bytes) => !new Uint8Array(bytes).includes(byte) && validate(bytes);
@@ -19,5 +21,4 @@ try {
   const named = error instanceof Error && !(error instanceof WebAssembly.CompileError) && error.message.includes(`needs ${expected}`);
   result = { ok: named, detail: `${error?.constructor?.name}: ${error?.message}` };
 }
-window.__results = [{ name: `without ${expected}: import "wasm-sse" throws an Error naming it`, ...result }];
-document.getElementById("results").textContent = JSON.stringify(window.__results, null, 2);
+publish([{ name: `without ${expected}: import "wasm-sse" throws an Error naming it`, ...result }]);

@@ -2,6 +2,7 @@
 // results go to window.__results for tests/npm/run.mjs. The package comes straight from pkg/.
 import { SSEService } from "/pkg/index.js";
 import { runLiveness } from "../liveness.js";
+import { publish } from "../show.js";
 
 function inWorker() {
   return new Promise((resolve) => {
@@ -18,7 +19,4 @@ try {
 } catch (error) {
   results = [{ name: "load and run the cases", ok: false, detail: String(error?.stack ?? error) }];
 }
-document.getElementById("results").textContent = results
-  .map((r) => `${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `\n     ${r.detail}`}`)
-  .join("\n");
-window.__results = results;
+publish(results);
