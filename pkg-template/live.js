@@ -81,6 +81,7 @@ class Life {
     this.end(true);
     if (signal?.aborted) {
       this.last = DISCONNECTED;
+      onEnd?.();
       return;
     }
     this.handle = start();

@@ -776,6 +776,8 @@ const cases = [
     const again = t.run("aborted");
     sse.connect(t.url("basic", again), { ...recorder().options, signal: controller.signal });
     eq(sse.readyState, 2, "readyState with an aborted signal");
+    const { items, error } = await drain(sse.stream(t.url("basic", again), { signal: controller.signal }));
+    eq([items, error, sse.closeReason], [[], undefined, "disconnected"], "a stream() with an aborted signal ends at once");
     await sleep(GRACE_MS);
     eq((await t.stats(again)).requests, 0, "requests");
   }],
