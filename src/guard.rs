@@ -9,8 +9,7 @@
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(inline_js = "export function wasm_sse_guard(f) { \
-    try { f(); } catch (e) { console.error('wasm-sse: a callback failed:', e); } }")]
+#[wasm_bindgen(module = "/src/support.js")]
 extern "C" {
     fn wasm_sse_guard(f: &mut dyn FnMut());
 }

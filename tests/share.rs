@@ -249,26 +249,33 @@ async fn a_shared_connection_is_recreated_by_its_policy() {
 }
 
 /// What `EventSource` listeners of `type` were added and removed in this page, from counters
-/// wrapped around `EventSource.prototype` once.
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
-export function listener_counts(type) {
-  const proto = EventSource.prototype;
-  if (!proto.__counted) {
-    proto.__counted = {};
-    const count = (type, key) => {
-      const entry = (proto.__counted[type] ??= { added: 0, removed: 0 });
-      entry[key] += 1;
-    };
-    const add = proto.addEventListener;
-    const remove = proto.removeEventListener;
-    proto.addEventListener = function (type, ...rest) { count(type, 'added'); return add.call(this, type, ...rest); };
-    proto.removeEventListener = function (type, ...rest) { count(type, 'removed'); return remove.call(this, type, ...rest); };
-  }
-  const entry = proto.__counted[type] ?? { added: 0, removed: 0 };
-  return [entry.added, entry.removed];
-}")]
-extern "C" {
-    fn listener_counts(event_type: &str) -> Vec<u32>;
+/// wrapped around `EventSource.prototype` once. (A `Function`, not an `inline_js` module: the
+/// test runner's page stalls when its modules need more than Chromium's six connections.)
+fn listener_counts(event_type: &str) -> Vec<u32> {
+    let count = js_sys::Function::new_with_args(
+        "type",
+        "const proto = EventSource.prototype;
+        if (!proto.__counted) {
+          proto.__counted = {};
+          const count = (type, key) => {
+            const entry = (proto.__counted[type] ??= { added: 0, removed: 0 });
+            entry[key] += 1;
+          };
+          const add = proto.addEventListener;
+          const remove = proto.removeEventListener;
+          proto.addEventListener = function (type, ...rest) { count(type, 'added'); return add.call(this, type, ...rest); };
+          proto.removeEventListener = function (type, ...rest) { count(type, 'removed'); return remove.call(this, type, ...rest); };
+        }
+        const entry = proto.__counted[type] ?? { added: 0, removed: 0 };
+        return [entry.added, entry.removed];",
+    );
+    let counts = count
+        .call1(&wasm_bindgen::JsValue::UNDEFINED, &event_type.into())
+        .expect("the counters run");
+    js_sys::Array::from(&counts)
+        .iter()
+        .map(|n| n.as_f64().unwrap_or(0.0) as u32)
+        .collect()
 }
 
 /// Logs `{kind}{index}` for a message and `complete` for a completion.

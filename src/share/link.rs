@@ -21,11 +21,10 @@ use crate::transport::{
 };
 use crate::{Message, SseError, SseOptions, TransportKind};
 
-#[wasm_bindgen(inline_js = "export function wasm_sse_header_key(h) { \
-    try { return JSON.stringify([...new Headers(h)]); } catch (e) { return String(h); } }")]
+#[wasm_bindgen(module = "/src/support.js")]
 extern "C" {
     /// The headers a `HeadersInit` stands for, as a canonical string (names lowercased, sorted).
-    fn wasm_sse_header_key(headers: &JsValue) -> String;
+    fn header_key(headers: &JsValue) -> String;
 }
 
 // What hub.js asks of a connection it holds (`control(handle, op, name)`).
@@ -168,7 +167,7 @@ impl Settings {
         );
         for part in &self.request.headers {
             if let Part::Value(value) = part {
-                field(&wasm_sse_header_key(value));
+                field(&header_key(value));
             }
         }
         out

@@ -91,7 +91,7 @@ pub enum TransportKind {
     Fetch,
 }
 
-#[wasm_bindgen(module = "/src/transport/scope.js")]
+#[wasm_bindgen(module = "/src/support.js")]
 extern "C" {
     /// Whether [`TransportKind::Auto`] may use `EventSource`: the global scope has its
     /// constructor (not in Node) and is not a service worker. Chromium exposes `EventSource` in
