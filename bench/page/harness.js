@@ -447,7 +447,7 @@ const status = document.getElementById("status");
 const [pkg, pkgGlue, pkgNamed, rust, peerReconnecting, peerFetch, peerEventsource, peerParser, peerStream] = await Promise.all([
   import("/wasm-sse/index.js"),
   import("/wasm-sse/wasm_sse.js"),
-  import("/wasm-sse-named/wasm_sse.js"),
+  import("/wasm-sse-named/index.js"),
   import("/rust/wasm_sse_bench.js"),
   import("/peers/reconnecting-eventsource.js"),
   import("/peers/fetch-event-source.js"),
@@ -456,6 +456,10 @@ const [pkg, pkgGlue, pkgNamed, rust, peerReconnecting, peerFetch, peerEventsourc
   import("/peers/fetch-event-stream.js"),
 ]);
 const [pkgWasm, , rustWasm] = await Promise.all([pkgGlue.default(), pkgNamed.default(), rust.default()]);
+// The smoke run profiles nothing: this is where it notices a package without its JS API.
+for (const [path, module] of [["wasm-sse", pkg], ["wasm-sse-named", pkgNamed]]) {
+  if (typeof module.SSEService !== "function") throw new Error(`/${path}/index.js exports no SSEService`);
+}
 
 /** name -> contender. The extras (not in the tables, only profiled): `js-named` is the JS API
  * built with function names. */

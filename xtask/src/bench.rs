@@ -6,7 +6,7 @@
 //! two static roots, so page, builds and streams share one origin:
 //! - `bench/page/` (the page and its harness);
 //! - `target/bench/<mode>/site/`: `wasm-sse/` (the npm package as built by `cargo xtask pkg`),
-//!   `wasm-sse-named/` (the same with function names, for CPU profiles), `rust/` (the
+//!   `wasm-sse-named/` (the same package with function names in its wasm, for CPU profiles), `rust/` (the
 //!   `bench/wasm` crate: the Rust contenders), `peers/` (the JS peers, bundled by esbuild).
 //!
 //! The full run writes `docs/benchmarks.md`, `docs/benchmarks.svg` and `bench/results.json`;
@@ -19,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::embed;
 use crate::npm_tests;
 use crate::pkg::{self, npm_bin, WASM_OPT_FEATURES};
 use crate::server;
@@ -225,10 +226,14 @@ fn build_package(site: &Path) -> Result<Size> {
     let (wasm, glue) = pkg::main_entry_size(&shipped)?;
     let size = Size { wasm, glue };
 
-    let wasm = release_wasm("wasm_sse");
+    // The same package around a wasm that keeps its function names: the JS face copied, the
+    // glue and the embedded module replaced.
     let named = site.join("wasm-sse-named");
-    wasm_bindgen(&wasm, &named, "wasm_sse", true)?;
-    wasm_opt(&named.join("wasm_sse_bg.wasm"), true)?;
+    copy_dir(&pkg_dir, &named)?;
+    wasm_bindgen(&release_wasm("wasm_sse"), &named, "wasm_sse", true)?;
+    let named_wasm = named.join("wasm_sse_bg.wasm");
+    wasm_opt(&named_wasm, true)?;
+    embed::wasm_as_js_module(&named_wasm, &named.join("wasm_sse_bg.wasm.js"))?;
     Ok(size)
 }
 
