@@ -338,7 +338,30 @@ fn browser_tests(browser: Browser, servers: Servers, extra: &[&str]) -> Result {
         shown += &format!(" DISPLAY={}", display.name);
     }
     println!("{shown}");
-    run(&mut cmd)
+    let (result, stdout) = util::run_keeping_stdout(&mut cmd);
+    if result.is_err() && never_loaded(&stdout) {
+        println!(
+            "The runner's page never loaded the last test module (no test started), which \
+             wasm-bindgen-test-runner's page does now and then (seen in Firefox's service \
+             worker): once more."
+        );
+        return run(cmd.stdout(std::process::Stdio::inherit()));
+    }
+    result
+}
+
+/// Whether the last test binary failed because wasm-bindgen-test-runner's page never got past
+/// loading its module: the runner timed out with nothing after "Loading Wasm module...". A test
+/// that started and failed or hung has printed "running N tests" there, and is never retried.
+fn never_loaded(stdout: &str) -> bool {
+    const LOADING: &str = "Loading Wasm module...";
+    const NOT_RUN: &str = "Failed to detect test as having been run";
+    let Some(end) = stdout.rfind(NOT_RUN) else {
+        return false;
+    };
+    stdout[..end]
+        .rfind(LOADING)
+        .is_some_and(|start| stdout[start + LOADING.len()..end].trim().is_empty())
 }
 
 fn write_file(path: &Path, text: &str) -> Result {
@@ -428,5 +451,18 @@ mod tests {
         assert!(parse_args(&args(&["--browser", "safari"])).is_err());
         assert!(parse_args(&args(&["--browser"])).is_err());
         assert!(parse_args(&args(&["--fast"])).is_err());
+    }
+
+    #[test]
+    fn only_a_page_that_never_loaded_its_module_is_run_again() {
+        let stuck = "running 2 tests\ntest result: ok.\nLoading Wasm module...\n\
+                     Failed to detect test as having been run. It might have timed out.\n";
+        assert!(never_loaded(stuck));
+        let hung = "Loading Wasm module...\nrunning 2 tests\n\
+                    Failed to detect test as having been run. It might have timed out.\n";
+        assert!(!never_loaded(hung));
+        assert!(!never_loaded(
+            "Loading Wasm module...\nrunning 2 tests\ntest result: FAILED.\n"
+        ));
     }
 }

@@ -68,6 +68,35 @@ pub fn run(cmd: &mut Command) -> Result {
     }
 }
 
+/// Like [`run`], and also returns what the command wrote to stdout (passed on as it comes).
+pub fn run_keeping_stdout(cmd: &mut Command) -> (Result, String) {
+    use std::io::{BufRead, BufReader, Write};
+    println!("$ {}", show(cmd));
+    let mut child = match cmd.stdout(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return (
+                Err(format!("cannot start `{}`: {e}", show(cmd))),
+                String::new(),
+            )
+        }
+    };
+    let mut seen = String::new();
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+        let _ = std::io::stdout().write_all(&line);
+        seen.push_str(&String::from_utf8_lossy(&line));
+        line.clear();
+    }
+    let result = match child.wait() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("`{}` failed ({status})", show(cmd))),
+        Err(e) => Err(format!("cannot wait for `{}`: {e}", show(cmd))),
+    };
+    (result, seen)
+}
+
 /// Like [`run`], but keeps our stdout clean for a command whose stdout is read by tools
 /// (`cargo xtask demo` says its address in its first line): the `$ cmd` line and the child's
 /// own stdout both go to stderr.
