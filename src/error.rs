@@ -36,9 +36,7 @@ impl SseError {
     pub fn is_fatal(&self) -> bool {
         matches!(self, SseError::Failed(_))
     }
-}
 
-impl SseError {
     /// The message `Display` shows, built without the formatting machinery (which would
     /// otherwise be linked into the npm package for it).
     pub(crate) fn message(&self) -> String {
@@ -138,9 +136,7 @@ impl FailReason {
             _ => None,
         }
     }
-}
 
-impl FailReason {
     /// The message `Display` shows, built without the formatting machinery.
     pub(crate) fn message(&self) -> String {
         match self {

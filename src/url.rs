@@ -2,6 +2,7 @@
 //! native `EventSource` cannot send a `Last-Event-ID` header of its own choosing.
 
 use crate::prelude::*;
+
 /// Returns `url` with the query parameter `name` set to `value` (replacing any earlier value of
 /// that name, keeping every other parameter and the fragment).
 pub(crate) fn with_query_param(url: &str, name: &str, value: &str) -> String {

@@ -6,10 +6,10 @@
 //! its hub) from a compact settings array, hands out a numbered handle, and reports what
 //! happens to a JS *sink*.
 
-use crate::prelude::*;
 mod settings;
 mod sink;
 
+use crate::prelude::*;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 

@@ -10,9 +10,9 @@
 //! with the last. In tabs mode the hub either leads (holds the connection and relays over a
 //! `BroadcastChannel`) or follows (holds none and delivers what the leader relays).
 
-use crate::prelude::*;
 mod link;
 
+use crate::prelude::*;
 use alloc::rc::Rc;
 use core::marker::PhantomData;
 

@@ -4,12 +4,12 @@
 //! headers and a body, and a shared stream's hub ([`relay`]). The connection logic never knows
 //! which one drives it.
 
-use crate::prelude::*;
 mod event_source;
 mod fetch;
 mod relay;
 mod request;
 
+use crate::prelude::*;
 use core::time::Duration;
 
 use wasm_bindgen::prelude::*;

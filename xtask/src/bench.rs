@@ -6,8 +6,9 @@
 //! two static roots, so page, builds and streams share one origin:
 //! - `bench/page/` (the page and its harness);
 //! - `target/bench/<mode>/site/`: `wasm-sse/` (the npm package as built by `cargo xtask pkg`),
-//!   `wasm-sse-named/` (the same package with function names in its wasm, for CPU profiles), `rust/` (the
-//!   `bench/wasm` crate: the Rust contenders), `peers/` (the JS peers, bundled by esbuild).
+//!   `wasm-sse-named/` (the same package with function names in its wasm, for CPU profiles),
+//!   `rust/` (the `bench/wasm` crate: the Rust contenders), `peers/` (the JS peers, bundled by
+//!   esbuild).
 //!
 //! The full run writes `docs/benchmarks.md`, `docs/benchmarks.svg` and `bench/results.json`;
 //! `--smoke` (few messages, one run, no profiles; a step of `cargo xtask test`) writes the same

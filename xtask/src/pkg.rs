@@ -212,8 +212,8 @@ pub fn main_entry_size(out: &Path) -> Result<(u64, u64)> {
     Ok((wasm, js))
 }
 
-/// Prints the gzipped size of each shipped JS file and the budget's verdict for the main entry
-/// (what `import "wasm-sse"` loads); returns that total.
+/// Prints the gzipped size of each shipped JS file and of the main entry (what
+/// `import "wasm-sse"` loads); returns that total.
 pub fn report_size(out: &Path) -> Result<u64> {
     let mut files: Vec<PathBuf> = FACE.iter().chain(&GLUE).map(|f| out.join(f)).collect();
     files.extend(files_under(&out.join("snippets")));
